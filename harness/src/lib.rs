@@ -1,0 +1,1 @@
+//! detsim: a detection test harness.
