@@ -1,0 +1,100 @@
+//! No panics on any input: every corpus query, truncated at many points, parses or errors.
+
+use detsim_eql::{Query, Rule};
+use std::path::{Path, PathBuf};
+
+const CORPUS: &str = "/work/shared/corpus/elastic-eql";
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.extension().is_some_and(|e| e == "toml") {
+            out.push(p);
+        }
+    }
+}
+
+fn cut_points(q: &str) -> Vec<usize> {
+    let mut cuts: Vec<usize> = (1..12).map(|k| q.len() * k / 12).collect();
+    cuts.extend([1, 2, 3, q.len().saturating_sub(1)]);
+    cuts.retain(|&c| c <= q.len());
+    cuts.into_iter()
+        .map(|mut c| {
+            while !q.is_char_boundary(c) {
+                c -= 1;
+            }
+            c
+        })
+        .collect()
+}
+
+#[test]
+fn truncated_corpus_queries_error_without_panicking() {
+    if !Path::new(CORPUS).is_dir() {
+        println!("note: {CORPUS} is absent, skipping the corpus truncation test");
+        return;
+    }
+    let mut files = Vec::new();
+    walk(Path::new(CORPUS), &mut files);
+    assert!(!files.is_empty());
+    let mut tried = 0;
+    for f in &files {
+        let rule = Rule::load(f).unwrap_or_else(|e| panic!("{e}"));
+        let q = &rule.query_text;
+        for cut in cut_points(q) {
+            let _ = Query::parse(&q[..cut]);
+            let _ = Query::parse(&q[cut..]);
+            tried += 2;
+        }
+    }
+    println!("parsed {tried} truncated queries without a panic");
+}
+
+#[test]
+fn odd_inputs_error_without_panicking() {
+    let deep = format!("any where {}a == 1{}", "(".repeat(5000), ")".repeat(5000));
+    let nots = format!("any where {}a == 1", "not ".repeat(5000));
+    let minus = format!("any where {}1 == a", "-".repeat(5000));
+    let inputs = [
+        "",
+        " ",
+        "\"",
+        "\"\"\"",
+        "`",
+        "/*",
+        "//",
+        "any",
+        "any where",
+        "any where (",
+        "any where a :",
+        "any where a : (",
+        "any where a in (",
+        "any where f(",
+        "any where f~",
+        "sequence",
+        "sequence by",
+        "sequence [",
+        "sequence ![",
+        "sample by",
+        "any where a | head -1",
+        "any where \"\\u{110000}\" == a",
+        "any where \"\\u{zz}\" == a",
+        "any where 99999999999999999999 == a",
+        "any where 1e999 == a",
+        "any where a regex \"[\"",
+        "any where ?",
+        "any where a.",
+        "any where `a",
+        "é where true",
+        "any where a == \"é",
+        "sequence with maxspan=99999999999d [a where true] [b where true]",
+        deep.as_str(),
+        nots.as_str(),
+        minus.as_str(),
+    ];
+    for i in inputs {
+        let _ = Query::parse(i);
+    }
+}
