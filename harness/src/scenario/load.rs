@@ -798,24 +798,21 @@ impl Checker<'_> {
                 continue;
             };
             let path = format!("steps[{i}].parent");
-            let mut chain = vec![i];
-            let mut current = parent;
-            let mut cyclic = false;
-            while let ParentRef::Step(next) = steps[current].parent {
-                chain.push(current);
-                if current == i || chain[..chain.len() - 1].contains(&current) {
-                    cyclic = true;
-                    break;
+            if let Some(cycle) = cycle_from(steps, i) {
+                // Report each cycle once, at its first step.
+                if cycle.iter().min() == Some(&i) {
+                    let mut names: Vec<&str> =
+                        cycle.iter().map(|&s| steps[s].id.as_str()).collect();
+                    names.push(&step.id);
+                    self.fail(
+                        &path,
+                        format!(
+                            "cyclic parents: {} (each step's parent follows it)",
+                            names.join(" → ")
+                        ),
+                        None,
+                    );
                 }
-                current = next;
-            }
-            if cyclic || current == i {
-                let names: Vec<&str> = chain.iter().map(|&s| steps[s].id.as_str()).collect();
-                self.fail(
-                    &path,
-                    format!("cyclic parents: {} → {}", names.join(" → "), step.id),
-                    None,
-                );
             } else if parent > i {
                 self.fail(
                     &path,
@@ -1018,6 +1015,23 @@ impl Checker<'_> {
             reason: raw.why,
         })
     }
+}
+
+/// The steps of the parent cycle through `start`, from `start` up its parents, if there is one.
+fn cycle_from(steps: &[Step], start: usize) -> Option<Vec<usize>> {
+    let mut chain = vec![start];
+    let mut current = start;
+    while let ParentRef::Step(next) = steps[current].parent {
+        if next == start {
+            return Some(chain);
+        }
+        if chain.contains(&next) {
+            return None;
+        }
+        chain.push(next);
+        current = next;
+    }
+    None
 }
 
 fn is_valid_id(id: &str) -> bool {

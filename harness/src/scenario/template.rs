@@ -106,7 +106,21 @@ fn error_chain(error: &tera::Error) -> String {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    message.replace("'value'", "template").replace('\n', " ")
+    let message = message
+        .replace("Failed to render 'value': ", "")
+        .replace("Failed to render template: ", "")
+        .replace(" while rendering 'value'", "")
+        .replace("'value'", "template")
+        .replace('\n', " ");
+    lowercase_first(&message)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 type Args<'a> = &'a HashMap<String, Value>;

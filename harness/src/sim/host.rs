@@ -158,7 +158,7 @@ impl HostState {
             return logon.clone();
         }
         let server = self.host.role != HostRole::Workstation;
-        let (id, session, account) = match key {
+        let (id, session, account): (u64, u32, Account) = match key {
             LogonKey::System => (0x3e7, 0, builtin("NT AUTHORITY", "SYSTEM", "S-1-5-18")),
             LogonKey::LocalService => (
                 0x3e5,
@@ -192,7 +192,7 @@ impl HostState {
         let seconds = logon_time.div_euclid(SECOND) as u32;
         guid[4..6].copy_from_slice(&(seconds as u16).to_be_bytes());
         guid[6..8].copy_from_slice(&((seconds >> 16) as u16).to_be_bytes());
-        guid[8..16].copy_from_slice(&(id as u64).to_le_bytes());
+        guid[8..16].copy_from_slice(&id.to_le_bytes());
         let logon = Arc::new(Logon {
             id,
             guid: Guid(guid),

@@ -55,7 +55,7 @@ impl NoiseStream {
         let mut total = 0.0;
         let mut weighted_size = 0.0;
         for (i, activity) in profile.activities.iter().enumerate() {
-            let enabled = activity.enabled || spec.enable.iter().any(|name| *name == activity.name);
+            let enabled = activity.enabled || spec.enable.contains(&activity.name);
             if enabled && activity.weight > 0.0 {
                 total += activity.weight;
                 weighted_size += activity.weight * expected_size(&activity.root);

@@ -1,0 +1,5 @@
+//! detsim's integration tests: one binary, one module per part of the pipeline.
+
+mod scenario_errors;
+mod simulator;
+mod support;
