@@ -53,12 +53,16 @@ fn event(rng: &mut Rng, i: usize) -> Map<String, Value> {
     let (name, parent) = match roll {
         0..=9 => ("cmd.exe", rng.pick(&unusual)),
         10..=39 => (
-            if roll % 2 == 0 { "cmd.exe" } else { "CMD.EXE" },
+            if roll.is_multiple_of(2) {
+                "cmd.exe"
+            } else {
+                "CMD.EXE"
+            },
             rng.pick(&usual),
         ),
         _ => (rng.pick(&other), rng.pick(&usual)),
     };
-    let parent_args = if parent == "dllhost.exe" && rng.next() % 2 == 0 {
+    let parent_args = if parent == "dllhost.exe" && rng.next().is_multiple_of(2) {
         json!([
             "C:\\Windows\\system32\\DllHost.exe",
             "/Processid:{CA8C87C1-929D-45BA-94DB-EF8E6CB346AD}"
@@ -66,7 +70,7 @@ fn event(rng: &mut Rng, i: usize) -> Map<String, Value> {
     } else {
         json!([format!("C:\\Windows\\System32\\{parent}")])
     };
-    let os = if rng.next() % 20 == 0 {
+    let os = if rng.next().is_multiple_of(20) {
         "linux"
     } else {
         "windows"

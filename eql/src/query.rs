@@ -158,6 +158,14 @@ impl Query {
         hits
     }
 
+    #[cfg(test)]
+    pub(crate) fn seq_plan(&self) -> Option<&SeqPlan> {
+        match &self.plan {
+            Plan::Sequence(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// Names of the language features this query uses, sorted (for a census or a lint).
     pub fn features(&self) -> Vec<&'static str> {
         self.features.clone()

@@ -337,3 +337,49 @@ fn state(keys: &mut HashMap<Key, KeyState>, key: Key, n: usize) -> &mut KeyState
         trailing: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SeqRunner;
+    use crate::query::Query;
+    use serde_json::{Map, Value, json};
+
+    fn ev(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn state_stays_bounded_by_maxspan() {
+        let q = Query::parse(
+            "sequence by host.id with maxspan=10s \
+             [process where tag == \"a\"] ![process where tag == \"m\"] \
+             [process where tag == \"b\"]",
+        )
+        .unwrap();
+        let plan = q.seq_plan().unwrap();
+        let mut r = SeqRunner::new(plan);
+        let mut peak = 0;
+        for i in 0..50_000usize {
+            // A new host every event, one event per second: nothing ever completes.
+            let tag = if i % 2 == 0 { "a" } else { "m" };
+            let e = ev(json!({"event.category": "process", "tag": tag, "host.id": i}));
+            r.push(i, i as i64 * 1_000_000_000, &e);
+            peak = peak.max(r.keys.len());
+        }
+        assert!(peak <= 30, "state grew to {peak} keys");
+        let unbounded = Query::parse(
+            "sequence by host.id [process where tag == \"a\"] [process where tag == \"b\"]",
+        )
+        .unwrap();
+        let mut r = SeqRunner::new(unbounded.seq_plan().unwrap());
+        for i in 0..1000usize {
+            let e = ev(json!({"event.category": "process", "tag": "a", "host.id": i}));
+            r.push(i, i as i64, &e);
+        }
+        assert_eq!(
+            r.keys.len(),
+            1000,
+            "without maxspan every key keeps its pending sequence"
+        );
+    }
+}

@@ -306,7 +306,7 @@ impl<'a> Parser<'a> {
         };
         self.next();
         let unit = match self.peek() {
-            Tok::Ident(u) if self.adjacent() => u.clone(),
+            Tok::Ident(u) => u.clone(),
             _ => {
                 return Err(
                     self.expected("a time unit (`ms`, `s`, `m`, `h` or `d`) after the number")
