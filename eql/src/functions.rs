@@ -292,7 +292,11 @@ fn find(hay: &str, needle: &str, from: usize, ci: bool) -> Option<(usize, usize)
             .find(needle)
             .map(|i| (from + i, from + i + needle.len()));
     }
-    let mut starts: Vec<usize> = hay[from..].char_indices().map(|(i, _)| from + i).collect();
+    let mut starts: Vec<usize> = hay
+        .get(from..)?
+        .char_indices()
+        .map(|(i, _)| from + i)
+        .collect();
     starts.push(hay.len());
     for s in starts {
         let mut h = hay[s..].char_indices();
@@ -355,7 +359,13 @@ fn index_of(s: &str, p: &str, start: usize, ci: bool) -> Option<usize> {
 pub(crate) fn substring(s: &str, start: i64, end: Option<i64>) -> String {
     let chars: Vec<char> = s.chars().collect();
     let len = chars.len() as i64;
-    let norm = |i: i64| if i < 0 { (i + len).max(0) } else { i.min(len) };
+    let norm = |i: i64| {
+        if i < 0 {
+            i.saturating_add(len).max(0)
+        } else {
+            i.min(len)
+        }
+    };
     let (a, b) = (norm(start), norm(end.unwrap_or(len)));
     if a >= b {
         return String::new();

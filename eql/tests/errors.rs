@@ -47,7 +47,7 @@ fn parse_errors_name_the_text_and_position() {
         ),
         (
             "process where a == 1 AND b == 2",
-            "expected a comparison operator or `and`/`or` after `a == 1`, found `AND` \
+            "expected `and` or `or` after `a == 1`, found `AND` \
              (EQL keywords are lower case: `and`) at 1:22",
         ),
         (
@@ -191,4 +191,16 @@ fn parse_error_snippet_points_at_the_column() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_missing_connective_is_named() {
+    assert_eq!(
+        err("process where process.name : \"a\" process.parent.name : \"b\""),
+        "expected `and` or `or` after `process.name : \"a\"`, found `process` at 1:34"
+    );
+    assert_eq!(
+        err("process where a == 1 b == 2"),
+        "expected `and` or `or` after `a == 1`, found `b` at 1:22"
+    );
 }

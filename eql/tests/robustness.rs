@@ -101,3 +101,90 @@ fn odd_inputs_error_without_panicking() {
         let _ = Query::parse(i);
     }
 }
+
+/// Every corpus query evaluated over assorted records (arrays, nulls, numbers, odd strings):
+/// no panics, and event queries agree between `matches` and `run`.
+#[test]
+fn corpus_queries_evaluate_without_panicking() {
+    if !Path::new(CORPUS).is_dir() {
+        println!("note: {CORPUS} is absent, skipping the corpus evaluation test");
+        return;
+    }
+    let mut files = Vec::new();
+    walk(Path::new(CORPUS), &mut files);
+    let cats = [
+        "process",
+        "file",
+        "network",
+        "registry",
+        "library",
+        "authentication",
+        "iam",
+    ];
+    let values = [
+        serde_json::json!("cmd.exe"),
+        serde_json::json!("C:\\Windows\\System32\\rundll32.exe"),
+        serde_json::json!(["start", "process_started"]),
+        serde_json::json!(null),
+        serde_json::json!(4624),
+        serde_json::json!(-1.5),
+        serde_json::json!(true),
+        serde_json::json!("10.1.2.3"),
+        serde_json::json!(["a", null, 3]),
+        serde_json::json!("é\u{200f}"),
+        serde_json::json!(""),
+    ];
+    let mut events = Vec::new();
+    for (i, cat) in cats.iter().enumerate() {
+        for (j, v) in values.iter().enumerate() {
+            let mut m = serde_json::Map::new();
+            m.insert("event.category".into(), serde_json::json!(cat));
+            for f in FIELDS {
+                let pick = &values[(i + j + f.len()) % values.len()];
+                m.insert((*f).into(), pick.clone());
+            }
+            m.insert("process.name".into(), v.clone());
+            events.push(m);
+        }
+    }
+    for f in &files {
+        let rule = Rule::load(f).unwrap_or_else(|e| panic!("{e}"));
+        let hits = rule.query.run(
+            events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (i as i64 * 1_000_000_000, e)),
+        );
+        if !rule.query.is_sequence() {
+            let direct = events.iter().filter(|e| rule.query.matches(*e)).count();
+            assert_eq!(hits.len(), direct, "{}", f.display());
+        }
+    }
+}
+
+const FIELDS: &[&str] = &[
+    "host.os.type",
+    "event.type",
+    "event.action",
+    "event.code",
+    "process.args",
+    "process.command_line",
+    "process.executable",
+    "process.parent.name",
+    "process.parent.executable",
+    "process.parent.args",
+    "file.path",
+    "file.name",
+    "file.extension",
+    "destination.ip",
+    "source.ip",
+    "registry.path",
+    "registry.data.strings",
+    "user.name",
+    "host.id",
+    "process.entity_id",
+    "process.pid",
+    "dll.name",
+    "process.code_signature.trusted",
+    "process.args_count",
+];

@@ -64,7 +64,8 @@ impl Parser<'_> {
             _ => None,
         };
         let Some(op) = op else {
-            self.check_follow(start)?;
+            let complete = matches!(left, Expr::Match { .. } | Expr::In { .. });
+            self.check_follow(start, complete)?;
             return Ok(left);
         };
         let pos = self.pos();
@@ -78,7 +79,7 @@ impl Parser<'_> {
                 "comparisons cannot be chained: join them with `and` (`a < b and b < c`)",
             ));
         }
-        self.check_follow(start)?;
+        self.check_follow(start, true)?;
         Ok(Expr::Cmp {
             op,
             left: Box::new(left),
@@ -88,8 +89,18 @@ impl Parser<'_> {
     }
 
     /// After a value, report a missing operator clearly instead of a generic error later.
-    fn check_follow(&self, start: Pos) -> Result<(), EqlError> {
+    fn check_follow(&self, start: Pos, complete: bool) -> Result<(), EqlError> {
         let after = self.src[start.offset..self.pos().offset].trim_end();
+        let stray = matches!(
+            self.peek(),
+            Tok::Str { .. } | Tok::Int(_) | Tok::Float(_) | Tok::Quoted(_)
+        ) || matches!(
+            self.peek(),
+            Tok::Ident(s) if !is_keyword(s) || matches!(s.as_str(), "true" | "false" | "null")
+        );
+        if complete && stray {
+            return Err(self.expected(&format!("`and` or `or` after `{after}`")));
+        }
         match self.peek() {
             Tok::Assign => Err(self.err_here("`=` is not an EQL operator, use `==` or `:`")),
             Tok::Str { .. } | Tok::Int(_) | Tok::Float(_) | Tok::Quoted(_) => {
