@@ -211,3 +211,10 @@ fn plain_eql_files() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn compiled_queries_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<detsim_eql::Query>();
+    assert_send_sync::<Rule>();
+}
