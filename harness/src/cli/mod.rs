@@ -1,5 +1,6 @@
 //! The `detsim` command line: argument definitions and dispatch to one module per command.
 
+mod bench;
 mod generate;
 mod lint;
 mod output;
@@ -56,6 +57,13 @@ Examples:
   detsim lint scenarios/
   detsim lint my-scenario.yaml other-scenarios/")]
     Lint(LintArgs),
+
+    /// Measure noise-generation speed and peak memory
+    #[command(after_help = "\
+Examples:
+  detsim bench                                   1,000,000 workstation events
+  detsim bench --events 10000000 --serialize     10 million events, also serialized to JSON")]
+    Bench(BenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -78,12 +86,32 @@ pub struct LintArgs {
     pub paths: Vec<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Number of noise events to generate
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
+
+    /// Noise profile to generate
+    #[arg(long, default_value = "workstation")]
+    pub profile: String,
+
+    /// Also serialize every event to canonical JSON (discarded)
+    #[arg(long)]
+    pub serialize: bool,
+
+    /// Seed for every random choice
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => generate::summarize_builtin(cli.quiet),
         Some(Command::Generate(args)) => generate::run(&args, cli.quiet),
         Some(Command::Lint(args)) => lint::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args, cli.quiet),
     };
     match result {
         Ok(code) => ExitCode::from(code),
