@@ -32,7 +32,7 @@ pub fn run(args: &BenchArgs, quiet: bool) -> Result<u8> {
             sink.write_all(&line)?;
         }
         count += 1;
-        if count % 65_536 == 0 {
+        if count.is_multiple_of(65_536) {
             bar.set_position(count);
         }
     }
