@@ -326,16 +326,47 @@ pub struct OsInfo {
     pub kernel: String,
 }
 
-/// Whether a rule is expected to alert on an event.
+/// What a rule is expected to do with an event.
+///
+/// `Alert` and `Quiet` are the rule working as intended. `Missed` and `FalsePositive` record a
+/// known gap truthfully: the rule stays quiet on an event it is meant to catch, or fires on one
+/// it is not, and the test suite expects exactly that, while the metrics count it as a false
+/// negative or a false positive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Alert,
     Quiet,
+    Missed,
+    FalsePositive,
+}
+
+impl Verdict {
+    /// Whether the rule is expected to fire.
+    pub fn fires(self) -> bool {
+        matches!(self, Verdict::Alert | Verdict::FalsePositive)
+    }
+
+    /// Whether the event is one the rule is meant to catch.
+    pub fn is_positive(self) -> bool {
+        matches!(self, Verdict::Alert | Verdict::Missed)
+    }
+
+    /// The word scenario files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Alert => "alert",
+            Verdict::Quiet => "quiet",
+            Verdict::Missed => "missed",
+            Verdict::FalsePositive => "false-positive",
+        }
+    }
 }
 
 /// Rule language an expectation may be narrowed to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Sigma,

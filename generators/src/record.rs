@@ -60,7 +60,9 @@ impl Record {
 
     /// Fields in record order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.fields.iter().map(|(name, value)| (name.as_str(), value))
+        self.fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), value))
     }
 
     /// Adds every leaf of a JSON value under `prefix`, joining object keys with dots.
@@ -195,6 +197,9 @@ mod tests {
         record.insert("a.b", 1);
         record.insert("a.c", "x");
         record.insert("d", true);
-        assert_eq!(record.to_nested_json(), json!({"a": {"b": 1, "c": "x"}, "d": true}));
+        assert_eq!(
+            record.to_nested_json(),
+            json!({"a": {"b": 1, "c": "x"}, "d": true})
+        );
     }
 }

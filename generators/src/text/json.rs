@@ -1,0 +1,295 @@
+//! A minimal streaming JSON object writer: keys in the order written, strings escaped as
+//! RFC 8259 requires, numbers without allocation.
+//!
+//! Renderers write each record straight into the caller's buffer; `serde_json` reads them back,
+//! and the round-trip tests hold the two to the same escaping.
+
+use super::{push_i64, push_u64};
+
+/// Appends `text` as a quoted JSON string.
+///
+/// Escapes `"` and `\`, the short forms `\n`, `\r`, `\t`, `\b`, `\f`, and every other control
+/// character below U+0020 as `\u00XX`; everything else, non-ASCII included, is copied as UTF-8.
+pub fn push_string(out: &mut String, text: &str) {
+    out.push('"');
+    push_escaped(out, text);
+    out.push('"');
+}
+
+/// Appends `text` escaped as the inside of a JSON string, without the quotes.
+pub fn push_escaped(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..at]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = at + 1;
+    }
+    out.push_str(&text[start..]);
+}
+
+/// Appends the lower-cased form of `text` escaped as the inside of a JSON string.
+pub fn push_escaped_lower(out: &mut String, text: &str) {
+    push_escaped_case(out, text, false);
+}
+
+/// Appends `text` lower- or upper-cased and escaped, without building the cased copy first.
+fn push_escaped_case(out: &mut String, text: &str, upper: bool) {
+    if text.is_ascii() && !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend(text.bytes().map(|b| {
+            char::from(if upper {
+                b.to_ascii_uppercase()
+            } else {
+                b.to_ascii_lowercase()
+            })
+        }));
+        return;
+    }
+    let mut buffer = [0u8; 4];
+    for original in text.chars() {
+        if upper {
+            original
+                .to_uppercase()
+                .for_each(|c| push_escaped(out, c.encode_utf8(&mut buffer)));
+        } else {
+            original
+                .to_lowercase()
+                .for_each(|c| push_escaped(out, c.encode_utf8(&mut buffer)));
+        }
+    }
+}
+
+/// Writes one JSON object, nested objects included, member by member.
+pub struct JsonWriter<'a> {
+    out: &'a mut String,
+    /// Bit `n` is set once the object open at depth `n` has a member, so the next needs a comma.
+    filled: u64,
+    depth: u32,
+    /// Depths at which an object was opened inside a one-element array (`[{`).
+    in_list: u64,
+}
+
+impl<'a> JsonWriter<'a> {
+    /// Opens the root object.
+    pub fn new(out: &'a mut String) -> Self {
+        out.push('{');
+        JsonWriter {
+            out,
+            filled: 0,
+            depth: 0,
+            in_list: 0,
+        }
+    }
+
+    fn key(&mut self, key: &str) {
+        debug_assert!(!key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20));
+        let bit = 1u64 << self.depth;
+        if self.filled & bit != 0 {
+            self.out.push(',');
+        } else {
+            self.filled |= bit;
+        }
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+    }
+
+    pub fn string(&mut self, key: &str, value: &str) {
+        self.key(key);
+        push_string(self.out, value);
+    }
+
+    /// A string member, or `null` when there is no value.
+    pub fn opt_string(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(value) => self.string(key, value),
+            None => self.null(key),
+        }
+    }
+
+    /// A string member holding `value` lower-cased.
+    pub fn lower(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.out.push('"');
+        push_escaped_lower(self.out, value);
+        self.out.push('"');
+    }
+
+    /// A string member holding `value` upper-cased.
+    pub fn upper(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.out.push('"');
+        push_escaped_case(self.out, value, true);
+        self.out.push('"');
+    }
+
+    /// A string member made of `parts` lower-cased.
+    pub fn joined_lower(&mut self, key: &str, parts: &[&str]) {
+        self.key(key);
+        self.out.push('"');
+        for part in parts {
+            push_escaped_lower(self.out, part);
+        }
+        self.out.push('"');
+    }
+
+    /// A string member made of `parts` written one after the other.
+    pub fn joined(&mut self, key: &str, parts: &[&str]) {
+        self.key(key);
+        self.out.push('"');
+        for part in parts {
+            push_escaped(self.out, part);
+        }
+        self.out.push('"');
+    }
+
+    /// A string member whose text `write` appends; the text must need no escaping (times,
+    /// hex digests, identifiers).
+    pub fn quoted(&mut self, key: &str, write: impl FnOnce(&mut String)) {
+        self.key(key);
+        self.out.push('"');
+        let start = self.out.len();
+        write(self.out);
+        debug_assert!(
+            !self.out[start..]
+                .bytes()
+                .any(|b| b == b'"' || b == b'\\' || b < 0x20)
+        );
+        self.out.push('"');
+    }
+
+    /// A member whose JSON value `write` appends as it is (arrays built in place).
+    pub fn raw(&mut self, key: &str, write: impl FnOnce(&mut String)) {
+        self.key(key);
+        write(self.out);
+    }
+
+    pub fn u64(&mut self, key: &str, value: u64) {
+        self.key(key);
+        push_u64(self.out, value);
+    }
+
+    pub fn i64(&mut self, key: &str, value: i64) {
+        self.key(key);
+        push_i64(self.out, value);
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    pub fn null(&mut self, key: &str) {
+        self.key(key);
+        self.out.push_str("null");
+    }
+
+    /// An array of strings.
+    pub fn strings<'s>(&mut self, key: &str, items: impl IntoIterator<Item = &'s str>) {
+        self.key(key);
+        self.out.push('[');
+        for (index, item) in items.into_iter().enumerate() {
+            if index > 0 {
+                self.out.push(',');
+            }
+            push_string(self.out, item);
+        }
+        self.out.push(']');
+    }
+
+    /// Opens a nested object; close it with [`JsonWriter::end`].
+    pub fn begin(&mut self, key: &str) {
+        self.key(key);
+        self.open('{', false);
+    }
+
+    /// Opens an object that is the only element of an array (`"key":[{`); close it with
+    /// [`JsonWriter::end`].
+    pub fn begin_list_of_one(&mut self, key: &str) {
+        self.key(key);
+        self.out.push('[');
+        self.open('{', true);
+    }
+
+    fn open(&mut self, bracket: char, in_list: bool) {
+        self.out.push(bracket);
+        self.depth += 1;
+        debug_assert!(self.depth < 64);
+        self.filled &= !(1u64 << self.depth);
+        if in_list {
+            self.in_list |= 1u64 << self.depth;
+        } else {
+            self.in_list &= !(1u64 << self.depth);
+        }
+    }
+
+    /// Closes the innermost open object.
+    pub fn end(&mut self) {
+        debug_assert!(self.depth > 0);
+        self.out.push('}');
+        if self.in_list & (1u64 << self.depth) != 0 {
+            self.out.push(']');
+        }
+        self.depth -= 1;
+    }
+
+    /// Closes every open object and the root.
+    pub fn finish(mut self) {
+        while self.depth > 0 {
+            self.end();
+        }
+        self.out.push('}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_match_serde_json() {
+        let hostile = "q\"b\\s/\u{0}\u{1}\t\n\r\u{8}\u{c}\u{1f}\u{7f}é文\u{2028}";
+        let mut ours = String::new();
+        push_string(&mut ours, hostile);
+        assert_eq!(ours, serde_json::to_string(hostile).unwrap());
+    }
+
+    #[test]
+    fn writes_nested_objects_and_lists() {
+        let mut out = String::new();
+        let mut w = JsonWriter::new(&mut out);
+        w.string("a", "x");
+        w.begin("b");
+        w.u64("c", 1);
+        w.begin_list_of_one("d");
+        w.bool("e", true);
+        w.end();
+        w.strings("f", ["g", "h"]);
+        w.end();
+        w.opt_string("i", None);
+        w.quoted("j", |o| o.push_str("2026"));
+        w.i64("k", -3);
+        w.finish();
+        assert_eq!(
+            out,
+            r#"{"a":"x","b":{"c":1,"d":[{"e":true}],"f":["g","h"]},"i":null,"j":"2026","k":-3}"#
+        );
+    }
+}
