@@ -70,6 +70,8 @@ pub(crate) enum VExpr {
 /// Compiles conditions, recording the language features used.
 pub(crate) struct Compiler<'f> {
     pub features: &'f mut BTreeSet<&'static str>,
+    /// Every field name the query reads, for reports that show the values a verdict rests on.
+    pub fields: BTreeSet<String>,
 }
 
 impl Compiler<'_> {
@@ -395,6 +397,7 @@ impl Compiler<'_> {
                 if *optional {
                     self.feature("?field");
                 }
+                self.fields.insert(name.clone());
                 VExpr::Field(name.clone())
             }
             Expr::Neg(inner, _) => {

@@ -53,6 +53,7 @@ pub struct Query {
     plan: Plan,
     pipes: Vec<Pipe>,
     features: Vec<&'static str>,
+    fields: Vec<String>,
 }
 
 impl Query {
@@ -81,6 +82,7 @@ impl Query {
         }
         let mut c = Compiler {
             features: &mut features,
+            fields: BTreeSet::new(),
         };
         let plan = match kind {
             QueryKind::Event(f) => {
@@ -95,10 +97,12 @@ impl Query {
             } => Plan::Sequence(sequence(&mut c, &keys, maxspan, &terms, until.as_ref())?),
             QueryKind::Sample { keys, terms } => Plan::Sample(sample(&mut c, &keys, &terms)?),
         };
+        let fields = c.fields.into_iter().collect();
         Ok(Query {
             plan,
             pipes,
             features: features.into_iter().collect(),
+            fields,
         })
     }
 
@@ -164,6 +168,12 @@ impl Query {
             Plan::Sequence(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// Every field the query reads (conditions, function arguments and join keys), sorted;
+    /// the event category's `event.category` is implied and not listed.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     /// Names of the language features this query uses, sorted (for a census or a lint).

@@ -218,3 +218,21 @@ fn compiled_queries_can_be_shared_across_threads() {
     assert_send_sync::<detsim_eql::Query>();
     assert_send_sync::<Rule>();
 }
+
+#[test]
+fn queries_list_the_fields_they_read() {
+    let query = detsim_eql::Query::parse(
+        r#"sequence by host.id [process where process.name : "cmd.exe" and
+             startsWith(process.parent.name, "a")] [file where ?file.path != null]"#,
+    )
+    .unwrap();
+    assert_eq!(
+        query.fields(),
+        [
+            "file.path",
+            "host.id",
+            "process.name",
+            "process.parent.name"
+        ]
+    );
+}
