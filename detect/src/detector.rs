@@ -189,6 +189,16 @@ impl SigmaDetector {
             .collect()
     }
 
+    /// Each applicable rule as the pipeline rewrote it (renamed fields, added gate conditions,
+    /// changed logsource), with its key: what rsigma compiles and evaluates.
+    pub fn transformed_rules(&self) -> Vec<(&str, &rsigma_parser::SigmaRule)> {
+        self.entries
+            .iter()
+            .filter(|entry| entry.coverage == Coverage::Applicable)
+            .filter_map(|entry| Some((entry.rule.key.as_str(), entry.transformed.as_deref()?)))
+            .collect()
+    }
+
     /// The entry of the rule with this key or Sigma id.
     pub(crate) fn entry(&self, name: &str) -> Result<&RuleEntry, DetectError> {
         self.entries

@@ -45,28 +45,45 @@ pub fn eval_lines<R, E>(
     reader: R,
     mut read: impl FnMut(&str) -> Result<Record, E>,
     record_id: impl Fn(&Record) -> Option<String>,
-    mut on_alert: impl FnMut(AlertLine),
+    on_alert: impl FnMut(AlertLine),
 ) -> EvalSummary
 where
     R: BufRead,
     E: Display,
 {
-    let mut summary = EvalSummary::default();
-    for (index, line) in reader.lines().enumerate() {
-        let number = index + 1;
-        let line = match line {
-            Ok(line) => line,
-            Err(err) => {
-                summary
-                    .bad_lines
-                    .push((number, format!("cannot read: {err}")));
-                break;
+    let mut failed = false;
+    let items = reader
+        .lines()
+        .enumerate()
+        .map_while(move |(index, line)| {
+            if failed {
+                return None;
             }
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record = match read(&line) {
+            let item = match line {
+                Ok(line) if line.trim().is_empty() => None,
+                Ok(line) => Some(read(&line).map_err(|err| err.to_string())),
+                Err(err) => {
+                    failed = true;
+                    Some(Err(format!("cannot read: {err}")))
+                }
+            };
+            Some((index + 1, item))
+        })
+        .filter_map(|(number, item)| item.map(|item| (number, item)));
+    eval_records(detector, items, record_id, on_alert)
+}
+
+/// Evaluates records already read, each with its 1-based line number (several records may
+/// share a line, as in a batch). A record that could not be read is counted as a bad line.
+pub fn eval_records<E: Display>(
+    detector: &SigmaDetector,
+    records: impl IntoIterator<Item = (usize, Result<Record, E>)>,
+    record_id: impl Fn(&Record) -> Option<String>,
+    mut on_alert: impl FnMut(AlertLine),
+) -> EvalSummary {
+    let mut summary = EvalSummary::default();
+    for (number, record) in records {
+        let record = match record {
             Ok(record) => record,
             Err(err) => {
                 summary.bad_lines.push((number, err.to_string()));
