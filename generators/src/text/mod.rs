@@ -74,13 +74,21 @@ pub fn push_base64(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// At most `max` characters of `text`, for quoting untrusted input in error messages.
+/// At most `max` characters of `text`, for quoting untrusted input in error messages; control
+/// characters are shown escaped (`\n`), everything else as it is.
 pub fn snippet(text: &str, max: usize) -> String {
-    let mut cut: String = text.chars().take(max).collect();
-    if cut.len() < text.len() {
+    let mut cut = String::new();
+    for c in text.chars().take(max) {
+        if c.is_control() {
+            cut.extend(c.escape_default());
+        } else {
+            cut.push(c);
+        }
+    }
+    if text.chars().nth(max).is_some() {
         cut.push('…');
     }
-    cut.escape_debug().to_string()
+    cut
 }
 
 #[cfg(test)]

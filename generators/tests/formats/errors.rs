@@ -1,0 +1,153 @@
+//! Readers never panic: garbage, truncated lines and wrong types give errors that quote what was
+//! wrong, and a stream goes on past a bad line with its line number.
+
+use std::io::Cursor;
+
+use detsim_generators::{Format, RenderOptions, read_lines, testing};
+
+/// Lines no format accepts.
+const GARBAGE: &[&str] = &[
+    "",
+    "   ",
+    "garbage",
+    "{",
+    "}",
+    "[1,2]",
+    "null",
+    "42",
+    "\"text\"",
+    "<",
+    "<Event",
+    "<Event>",
+    "<Event><System></Event>",
+    "{\"a\":}",
+    "\u{feff}",
+    "\0\0\0",
+    "<<<>>>",
+    "{\"Event\"",
+];
+
+#[test]
+fn garbage_is_an_error_in_every_format() {
+    for format in Format::ALL {
+        for line in GARBAGE {
+            assert!(format.read(line).is_err(), "{format} accepted {line:?}");
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    for format in Format::ALL {
+        let mut line = String::new();
+        format.render(
+            &testing::event(),
+            &RenderOptions { envelope: true },
+            &mut line,
+        );
+        let cuts = line
+            .char_indices()
+            .map(|(at, _)| at)
+            .filter(|at| *at > 0)
+            .step_by(3);
+        for cut in cuts {
+            assert!(
+                format.read(&line[..cut]).is_err(),
+                "{format} accepted a line cut at {cut}"
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_shapes_name_what_was_found() {
+    let cases: &[(Format, &str, &str)] = &[
+        (Format::Ecs, "[1]", "expected a JSON object, found `[`"),
+        (
+            Format::SentinelOne,
+            "\"x\"",
+            "expected a JSON object, found `\"`",
+        ),
+        (
+            Format::SysmonJson,
+            "{\"Event\":5}",
+            "expected `Event` to be an object, found `5`",
+        ),
+        (Format::SysmonJson, "{\"event\":{}}", "missing `Event`"),
+        (
+            Format::SysmonJson,
+            "{\"Event\":{\"System\":[]}}",
+            "expected `System` to be an object, found `[`",
+        ),
+        (
+            Format::SysmonJson,
+            "{\"Event\":{\"EventData\":\"x\"}}",
+            "expected `EventData` to be an object, found `\"x\"`",
+        ),
+        (
+            Format::Defender,
+            "{\"properties\":7}",
+            "expected `properties` to be an object, found `7`",
+        ),
+        (
+            Format::Defender,
+            "{\"records\":{}}",
+            "expected `records` to be an array, found `{`",
+        ),
+        (
+            Format::Defender,
+            "{\"records\":[true]}",
+            "expected each of `records` to be an object, found `true`",
+        ),
+        (Format::Defender, "{\"records\":[]}", "missing `records[0]`"),
+        (
+            Format::Sysmon,
+            "<Events/>",
+            "expected an `<Event>` element, found `<Events>`",
+        ),
+        (
+            Format::Sysmon,
+            "<Event>&nope;</Event>",
+            "invalid XML: unknown reference `&nope;` at byte 7",
+        ),
+        (
+            Format::Sysmon,
+            "<Event><Data Name='a'></Event>",
+            "invalid XML: `</Event>` closes `<Data>` at byte 30",
+        ),
+        (
+            Format::Ecs,
+            "{\"a\" 1}",
+            "invalid JSON: expected `:` at line 1 column 6",
+        ),
+    ];
+    for (format, line, message) in cases {
+        assert_eq!(
+            format.read(line).unwrap_err().to_string(),
+            *message,
+            "{format} {line}"
+        );
+    }
+}
+
+#[test]
+fn read_lines_numbers_errors_and_goes_on() {
+    let mut good = String::new();
+    Format::Ecs.render(&testing::event(), &RenderOptions::default(), &mut good);
+    let mut stream = Vec::new();
+    stream.extend_from_slice(format!("{good}\n\n[]\r\n").as_bytes());
+    stream.extend_from_slice(b"{\"bad\xff\": 1}\n");
+    stream.extend_from_slice(good.as_bytes());
+    let items: Vec<_> = read_lines(Format::Ecs, Cursor::new(stream)).collect();
+    let lines: Vec<usize> = items.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [1, 3, 4, 5]);
+    assert!(items[0].1.is_ok() && items[3].1.is_ok());
+    let third = items[1].1.as_ref().unwrap_err();
+    assert_eq!(
+        third.to_string(),
+        "line 3: expected a JSON object, found `[`"
+    );
+    assert_eq!(third.line(), Some(3));
+    let fourth = items[2].1.as_ref().unwrap_err().to_string();
+    assert!(fourth.starts_with("line 4: invalid UTF-8"), "{fourth}");
+}
