@@ -11,6 +11,7 @@ use rsigma_eval::{ConditionTrace, DetectionTrace, ItemTrace, MatchReason, explai
 use crate::detector::{Coverage, SigmaDetector};
 use crate::error::{DetectError, quote_list};
 use crate::event::RecordEvent;
+use crate::pipeline::apply::visit_items;
 
 impl SigmaDetector {
     /// Explains, field by field, why the rule named `rule_key` (its key or Sigma id) fires or
@@ -56,6 +57,17 @@ impl SigmaDetector {
             return Ok(out);
         };
 
+        if let Some(transformed) = &entry.transformed {
+            let pairs = field_pairs(&rule.parsed, transformed);
+            if !pairs.is_empty() {
+                let shown: Vec<String> = pairs
+                    .iter()
+                    .map(|(sigma, field)| format!("{sigma} -> {field}"))
+                    .collect();
+                let _ = writeln!(out, "fields: {}", shown.join(", "));
+            }
+        }
+
         let explanation = explain_rule(compiled, &RecordEvent::new(record));
         let verdict = if explanation.matched {
             "fires"
@@ -64,16 +76,50 @@ impl SigmaDetector {
         };
         let _ = writeln!(out, "verdict: {verdict}");
         for (index, condition) in explanation.conditions.iter().enumerate() {
-            let text = entry
-                .transformed
-                .as_ref()
-                .and_then(|rule| rule.detection.condition_strings.get(index).cloned())
-                .unwrap_or_default();
-            let _ = writeln!(out, "condition `{text}`: {}", mark(condition.matched()));
+            let text = rule.parsed.detection.condition_strings.get(index);
+            let _ = writeln!(
+                out,
+                "condition `{}` and the pipeline's conditions: {}",
+                text.map_or("", String::as_str),
+                mark(condition.matched())
+            );
             write_condition(&mut out, condition, 1);
         }
         Ok(out)
     }
+}
+
+/// The rule's field names beside the record fields the pipeline renamed them to, where the
+/// pipeline kept each selection's shape (a one-to-many mapping changes it; those are skipped).
+fn field_pairs(
+    original: &rsigma_parser::SigmaRule,
+    transformed: &rsigma_parser::SigmaRule,
+) -> Vec<(String, String)> {
+    let fields = |detection: &rsigma_parser::Detection| {
+        let mut names = Vec::new();
+        visit_items(detection, &mut |item| names.push(item.field.name.clone()));
+        names
+    };
+    let mut selections: Vec<&String> = original.detection.named.keys().collect();
+    selections.sort();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for name in selections {
+        let Some(after) = transformed.detection.named.get(name) else {
+            continue;
+        };
+        let (before, after) = (fields(&original.detection.named[name]), fields(after));
+        if before.len() != after.len() {
+            continue;
+        }
+        for (sigma, field) in before.into_iter().zip(after) {
+            if let (Some(sigma), Some(field)) = (sigma, field)
+                && !pairs.iter().any(|(known, _)| *known == sigma)
+            {
+                pairs.push((sigma, field));
+            }
+        }
+    }
+    pairs
 }
 
 fn mark(matched: bool) -> &'static str {
@@ -94,8 +140,24 @@ fn write_condition(out: &mut String, trace: &ConditionTrace, depth: usize) {
             matched,
             detection,
         } => {
-            let _ = writeln!(out, "{name}: {}", mark(*matched));
-            write_detection(out, detection, depth + 1);
+            let origin = if name.starts_with("__pipeline") {
+                " (added by the pipeline)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "{name}{origin}: {}", mark(*matched));
+            match detection {
+                // rsigma keeps a pipeline's added conditions in a hash map: sorted here so the
+                // text is the same from run to run.
+                DetectionTrace::AllOf { items, .. } if !origin.is_empty() => {
+                    let mut items: Vec<&ItemTrace> = items.iter().collect();
+                    items.sort_by(|a, b| a.field.cmp(&b.field));
+                    for item in items {
+                        write_item(out, item, depth + 1);
+                    }
+                }
+                _ => write_detection(out, detection, depth + 1),
+            }
         }
         ConditionTrace::And { matched, children } | ConditionTrace::Or { matched, children } => {
             let word = if matches!(trace, ConditionTrace::And { .. }) {
