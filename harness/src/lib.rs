@@ -8,7 +8,13 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod detect;
+pub mod ecs;
 pub mod noise;
+pub mod outcome;
+pub mod report;
+pub mod review;
+pub mod rules;
 pub mod scenario;
 pub mod seed;
 pub mod sim;

@@ -72,29 +72,6 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// `detsim` with no arguments, until the test harness exists: generate every bundled scenario
-/// and print what each produced.
-pub fn summarize_builtin(quiet: bool) -> Result<u8> {
-    let scenarios = load(&[], 1)?;
-    let bar = progress(
-        expected_events(&scenarios),
-        quiet,
-        "simulating the built-in suite",
-    );
-    let mut summaries = Vec::new();
-    for scenario in &scenarios {
-        let mut summary = Summary::new(scenario);
-        for event in Timeline::new(scenario, 1) {
-            summary.add(&event);
-            bar.inc(1);
-        }
-        summaries.push(summary);
-    }
-    bar.finish_and_clear();
-    print!("{}", render_summaries(&summaries));
-    Ok(EXIT_OK)
-}
-
 /// Loads scenarios from paths, or the built-in suite when there are none; any problem is an
 /// input error listing every problem found.
 pub fn load(paths: &[PathBuf], seed: u64) -> Result<Vec<Scenario>> {

@@ -4,6 +4,7 @@ mod bench;
 mod generate;
 mod lint;
 mod output;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +20,8 @@ pub const EXIT_ERROR: u8 = 2;
 
 const AFTER_HELP: &str = "\
 Examples:
-  detsim                                  run the built-in suite
+  detsim                                  run the built-in suite (every scenario, rule, format)
+  detsim test --rules my-rules/ --scenarios my-scenarios/ --snapshots outcomes/
   detsim generate scenarios/lsass-spawns-cmd.yaml --seed 7
   detsim generate scenarios/ --seed 7 --out dataset/
   detsim lint my-scenarios/
@@ -41,6 +43,19 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Run scenarios through every rule and format and check the expectations
+    #[command(after_help = "\
+Examples:
+  detsim test                                               the built-in suite
+  detsim test --rules rules/ --scenarios scenarios/ --format sysmon --format ecs
+  detsim test --rules my-rules/ --snapshots outcomes/       review outcomes against snapshots
+  detsim test --rules my-rules/ --snapshots outcomes/ --update   accept the new outcomes
+  detsim test --report junit --out detsim.xml               for CI
+  detsim test --pipeline ecs=my-ecs-pipeline.yml            your own Sigma field mapping
+
+Exit codes: 0 every expectation held, 1 some failed or a snapshot changed, 2 input error.")]
+    Test(TestArgs),
+
     /// Generate the events of scenarios, as canonical JSON lines with their labels
     #[command(after_help = "\
 Examples:
@@ -80,6 +95,64 @@ pub struct GenerateArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Output of `detsim test`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportKind {
+    /// A readable table per rule and format, and every failed expectation
+    Table,
+    /// The whole outcome as JSON
+    Json,
+    /// JUnit XML (needs `--out`)
+    Junit,
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Scenario files or directories (the built-in scenarios when none is given)
+    #[arg(long = "scenarios", value_name = "PATH", help_heading = "Inputs")]
+    pub scenarios: Vec<PathBuf>,
+
+    /// Rule files or directories: Sigma `.yml`, Elastic `.toml`, `.eql` (the bundled rules when none)
+    #[arg(long = "rules", value_name = "PATH", help_heading = "Inputs")]
+    pub rules: Vec<PathBuf>,
+
+    /// Only the rules with this key or id
+    #[arg(long = "rule", value_name = "KEY", help_heading = "Inputs")]
+    pub rule: Vec<String>,
+
+    /// Formats to test (all when none is given)
+    #[arg(long = "format", value_name = "NAME", help_heading = "Inputs")]
+    pub formats: Vec<String>,
+
+    /// A Sigma pipeline of your own for a format, replacing the bundled one
+    #[arg(long = "pipeline", value_name = "FORMAT=FILE", help_heading = "Inputs")]
+    pub pipelines: Vec<String>,
+
+    /// Seed for every random choice
+    #[arg(long, default_value_t = 1, help_heading = "Inputs")]
+    pub seed: u64,
+
+    /// Report format
+    #[arg(long, value_enum, default_value = "table", help_heading = "Output")]
+    pub report: ReportKind,
+
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+
+    /// Also print every scenario's outcome matrix (table report)
+    #[arg(long, help_heading = "Output")]
+    pub matrix: bool,
+
+    /// Compare each scenario's outcome matrix with DIR/<scenario>.txt; record missing ones
+    #[arg(long, value_name = "DIR", help_heading = "Snapshots")]
+    pub snapshots: Option<PathBuf>,
+
+    /// Accept changed outcomes: rewrite changed snapshots and remove unreferenced ones
+    #[arg(long, requires = "snapshots", help_heading = "Snapshots")]
+    pub update: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct LintArgs {
     /// Scenario files or directories (the built-in suite when none is given)
@@ -108,7 +181,8 @@ pub struct BenchArgs {
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        None => generate::summarize_builtin(cli.quiet),
+        None => test::run_builtin(cli.quiet),
+        Some(Command::Test(args)) => test::run(&args, cli.quiet),
         Some(Command::Generate(args)) => generate::run(&args, cli.quiet),
         Some(Command::Lint(args)) => lint::run(&args),
         Some(Command::Bench(args)) => bench::run(&args, cli.quiet),

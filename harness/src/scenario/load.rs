@@ -900,7 +900,11 @@ impl Checker<'_> {
                         }
                         let entry_path = format!("{rule_path}.{selector}");
                         let Some(text) = verdict.as_str() else {
-                            self.fail(&entry_path, "expected `alert` or `quiet`".into(), None);
+                            self.fail(
+                                &entry_path,
+                                "expected `alert`, `quiet`, `missed` or `false-positive`".into(),
+                                None,
+                            );
                             continue;
                         };
                         let Some(verdict) = self.verdict(&entry_path, text) else { continue };
@@ -917,7 +921,7 @@ impl Checker<'_> {
                 }
                 _ => self.fail(
                     &rule_path,
-                    "expected `alert`, `quiet`, or a mapping of selectors (`all`, a format, a language, `language/format`) to them".into(),
+                    "expected `alert`, `quiet`, `missed`, `false-positive`, or a mapping of selectors (`all`, a format, a language, `language/format`) to them".into(),
                     None,
                 ),
             }

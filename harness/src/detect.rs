@@ -1,0 +1,285 @@
+//! The reference detector for one format: Sigma rules through the format's pipeline (rsigma, in
+//! the detect crate) and EQL rules over the records normalised to ECS, as Elastic runs them.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use detsim_detect::{Coverage, SigmaDetector};
+use detsim_generators::{Format, Record};
+use serde_json::Value;
+
+use crate::ecs;
+use crate::rules::{RuleInfo, RuleSet};
+
+/// Whether a rule runs on a format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Evaluated,
+    /// The rule does not look at this format's data (Sigma logsource, EQL index patterns).
+    NotApplicable(String),
+    /// The rule uses fields this format cannot express.
+    Unmappable(Vec<String>),
+    /// The rule could not be compiled for this format.
+    Rejected(String),
+}
+
+impl Status {
+    pub fn is_evaluated(&self) -> bool {
+        *self == Status::Evaluated
+    }
+
+    /// A short text for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Status::Evaluated => "evaluated".into(),
+            Status::NotApplicable(reason) => format!("not applicable: {reason}"),
+            Status::Unmappable(fields) => format!("unmappable fields: {}", fields.join(", ")),
+            Status::Rejected(message) => format!("rejected: {message}"),
+        }
+    }
+}
+
+/// One rule firing on one record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Index of the record in the evaluated slice (for a sequence, the event completing it).
+    pub record: usize,
+    /// Index of the rule in [`FormatDetectors::columns`].
+    pub column: usize,
+    /// The fields the verdict rests on, with their values.
+    pub fields: Vec<(String, Value)>,
+}
+
+/// The Elastic data stream each format's records are indexed in, which EQL rules' `index`
+/// patterns are matched against.
+pub fn data_stream(format: Format) -> &'static str {
+    match format {
+        Format::Sysmon | Format::SysmonJson => "logs-windows.sysmon_operational-default",
+        Format::Ecs => "logs-endpoint.events.process-default",
+        Format::Defender => "logs-m365_defender.event-default",
+        Format::SentinelOne => "logs-sentinel_one_cloud_funnel.event-default",
+    }
+}
+
+/// Every rule compiled for one format.
+pub struct FormatDetectors<'r> {
+    pub format: Format,
+    columns: Vec<RuleInfo>,
+    status: Vec<Status>,
+    sigma: SigmaDetector,
+    /// Sigma rule key → column.
+    sigma_columns: HashMap<String, usize>,
+    /// EQL rules with their column.
+    eql: Vec<(usize, &'r detsim_eql::Rule)>,
+}
+
+impl<'r> FormatDetectors<'r> {
+    /// Compiles the rules for a format; `pipeline` replaces the bundled Sigma pipeline.
+    pub fn new(
+        rules: &'r RuleSet,
+        format: Format,
+        pipeline: Option<&Path>,
+    ) -> Result<FormatDetectors<'r>, detsim_detect::DetectError> {
+        let columns = rules.columns();
+        let sigma = SigmaDetector::new(&rules.sigma, format, pipeline)?;
+        let column_of = |info: &RuleInfo| {
+            columns
+                .iter()
+                .position(|c| c.key == info.key && c.language == info.language)
+                .expect("every rule has a column")
+        };
+        let mut status = vec![Status::Evaluated; columns.len()];
+        let mut sigma_columns = HashMap::new();
+        for (rule, coverage) in rules.sigma.iter().zip(sigma.coverage()) {
+            let column = column_of(&crate::rules::sigma_info(rule));
+            sigma_columns.insert(rule.key.clone(), column);
+            status[column] = match coverage.coverage {
+                Coverage::Applicable => Status::Evaluated,
+                Coverage::NotApplicable { reason } => Status::NotApplicable(reason),
+                Coverage::Unmappable { fields } => Status::Unmappable(fields),
+                Coverage::Rejected { message } => Status::Rejected(message),
+            };
+        }
+        let mut eql = Vec::new();
+        for rule in &rules.eql {
+            let column = column_of(&crate::rules::eql_info(rule));
+            status[column] = eql_status(rule, format);
+            if status[column].is_evaluated() {
+                eql.push((column, rule));
+            }
+        }
+        Ok(FormatDetectors {
+            format,
+            columns,
+            status,
+            sigma,
+            sigma_columns,
+            eql,
+        })
+    }
+
+    pub fn columns(&self) -> &[RuleInfo] {
+        &self.columns
+    }
+
+    pub fn status(&self, column: usize) -> &Status {
+        &self.status[column]
+    }
+
+    /// Evaluates every rule over records in time order; hits come sorted by record, then rule.
+    pub fn evaluate(&self, records: &[Record]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for (index, record) in records.iter().enumerate() {
+            for alert in self.sigma.evaluate(record) {
+                if let Some(&column) = self.sigma_columns.get(&alert.rule_key) {
+                    hits.push(Hit {
+                        record: index,
+                        column,
+                        fields: alert.matched,
+                    });
+                }
+            }
+        }
+        if !self.eql.is_empty() {
+            let normalised: Vec<_> = records
+                .iter()
+                .map(|r| ecs::normalise(self.format, r))
+                .collect();
+            let events: Vec<EcsEvent> = normalised.iter().map(|r| EcsEvent(r)).collect();
+            for (column, rule) in &self.eql {
+                eql_hits(rule, *column, &events, &mut hits);
+            }
+        }
+        hits.sort_by_key(|hit| (hit.record, hit.column));
+        hits
+    }
+
+    /// Sigma's field-by-field explanation of a verdict on a record (`None` for EQL rules).
+    pub fn explain_sigma(&self, column: usize, record: &Record) -> Option<String> {
+        let info = &self.columns[column];
+        if info.language != detsim_generators::model::Language::Sigma {
+            return None;
+        }
+        self.sigma.explain(&info.key, record).ok()
+    }
+}
+
+/// Whether an EQL rule searches the format's data stream, as Elastic decides it from the rule's
+/// `index` patterns; a rule without patterns (a plain `.eql` file) searches everything.
+fn eql_status(rule: &detsim_eql::Rule, format: Format) -> Status {
+    let stream = data_stream(format);
+    if rule.index.is_empty()
+        || rule
+            .index
+            .iter()
+            .any(|pattern| index_matches(pattern, stream))
+    {
+        Status::Evaluated
+    } else {
+        Status::NotApplicable(format!(
+            "the rule's index patterns ({}) do not cover `{stream}`",
+            rule.index.join(", ")
+        ))
+    }
+}
+
+/// Elasticsearch index pattern matching: `*` matches any run of characters.
+fn index_matches(pattern: &str, index: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == index;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !index.starts_with(first) || !index[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &index[first.len()..index.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A record seen through ECS names, for the EQL engine.
+struct EcsEvent<'a>(&'a Record);
+
+impl detsim_eql::Event for EcsEvent<'_> {
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+}
+
+fn eql_hits(rule: &detsim_eql::Rule, column: usize, events: &[EcsEvent], hits: &mut Vec<Hit>) {
+    let query = &rule.query;
+    let fields_of = |event: &EcsEvent| -> Vec<(String, Value)> {
+        query
+            .fields()
+            .iter()
+            .filter_map(|name| event.0.get(name).map(|v| (name.clone(), v.clone())))
+            .collect()
+    };
+    if query.is_sequence() {
+        let stream = events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| (timestamp(event.0, i), event));
+        for hit in query.run(stream) {
+            if let Some(&last) = hit.events.iter().max() {
+                hits.push(Hit {
+                    record: last,
+                    column,
+                    fields: fields_of(&events[last]),
+                });
+            }
+        }
+    } else {
+        for (index, event) in events.iter().enumerate() {
+            if query.matches(event) {
+                hits.push(Hit {
+                    record: index,
+                    column,
+                    fields: fields_of(event),
+                });
+            }
+        }
+    }
+}
+
+/// `@timestamp` in nanoseconds; records without one keep their order.
+fn timestamp(record: &Record, index: usize) -> i64 {
+    record
+        .get_str("@timestamp")
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .and_then(|t| t.timestamp_nanos_opt())
+        .unwrap_or(index as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_patterns_match_like_elasticsearch() {
+        let stream = data_stream(Format::Sysmon);
+        assert!(index_matches("logs-windows.sysmon_operational-*", stream));
+        assert!(index_matches("logs-windows.*", stream));
+        assert!(!index_matches("winlogbeat-*", stream));
+        assert!(!index_matches("logs-endpoint.events.process-*", stream));
+        assert!(index_matches(
+            "logs-endpoint.events.process-*",
+            data_stream(Format::Ecs)
+        ));
+        assert!(index_matches(
+            "logs-sentinel_one_cloud_funnel.*",
+            data_stream(Format::SentinelOne)
+        ));
+        assert!(index_matches(
+            "logs-m365_defender.event-*",
+            data_stream(Format::Defender)
+        ));
+        assert!(index_matches("*", stream));
+    }
+}
