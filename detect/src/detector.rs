@@ -3,12 +3,13 @@
 use std::path::Path;
 
 use detsim_generators::{Format, Record};
-use rsigma_eval::{CompiledRule, Engine};
+use rsigma_eval::{CompiledRule, EvaluationResult, compile_rule};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::DetectError;
 use crate::event::RecordEvent;
+use crate::gate::{ADDED, Group, compile_groups};
 use crate::pipeline::{FormatPipeline, Transformed, transform};
 use crate::rules::SigmaRule;
 
@@ -22,7 +23,8 @@ pub struct Alert {
     pub rule_id: Option<String>,
     pub title: String,
     pub level: Option<String>,
-    /// The record fields (in the format's own names) whose values made the rule fire.
+    /// The record fields (in the format's own names) whose values made the rule fire; the
+    /// conditions the pipeline added (the logsource gate) are not listed.
     pub matched: Vec<(String, Value)>,
 }
 
@@ -68,7 +70,7 @@ pub(crate) struct RuleEntry {
 pub struct SigmaDetector {
     format: Format,
     pipeline: FormatPipeline,
-    engine: Engine,
+    groups: Vec<Group>,
     pub(crate) entries: Vec<RuleEntry>,
 }
 
@@ -116,18 +118,14 @@ impl SigmaDetector {
             });
         }
 
-        let mut engine = Engine::new();
-        let errors = engine.add_rules(ready.iter().map(|(_, rule)| rule.as_ref()));
-        for (position, err) in errors {
-            let index = ready[position].0;
-            entries[index].coverage = Coverage::Rejected {
-                message: err.to_string(),
-            };
+        let (groups, rejected) = compile_groups(ready);
+        for (index, message) in rejected {
+            entries[index].coverage = Coverage::Rejected { message };
         }
         SigmaDetector {
             format,
             pipeline,
-            engine,
+            groups,
             entries,
         }
     }
@@ -148,8 +146,17 @@ impl SigmaDetector {
     /// The alerts of every applicable rule that matches `record`.
     pub fn evaluate(&self, record: &Record) -> Vec<Alert> {
         let event = RecordEvent::new(record);
-        let results = self.engine.evaluate(&event);
-        let mut alerts = Vec::with_capacity(results.len());
+        let mut alerts = Vec::new();
+        for group in &self.groups {
+            if !group.gate_holds(&event) {
+                continue;
+            }
+            self.collect_alerts(group.engine.evaluate(&event), &mut alerts);
+        }
+        alerts
+    }
+
+    fn collect_alerts(&self, results: Vec<EvaluationResult>, alerts: &mut Vec<Alert>) {
         for result in results {
             let Some(entry) = rule_index(&result.header.custom_attributes)
                 .and_then(|index| self.entries.get(index))
@@ -161,6 +168,10 @@ impl SigmaDetector {
                 .map(|body| {
                     body.matched_fields
                         .iter()
+                        .filter(|field| {
+                            let selection = field.selection.as_deref().unwrap_or_default();
+                            !selection.starts_with(ADDED)
+                        })
                         .map(|field| (field.field.clone(), field.value.clone()))
                         .collect()
                 })
@@ -173,7 +184,6 @@ impl SigmaDetector {
                 matched,
             });
         }
-        alerts
     }
 
     /// Every rule's coverage on this detector's format, in rule order.
@@ -208,13 +218,9 @@ impl SigmaDetector {
             .ok_or_else(|| DetectError::UnknownRule(name.to_string()))
     }
 
-    /// The compiled form of an applicable rule.
-    pub(crate) fn compiled(&self, entry: &RuleEntry) -> Option<&CompiledRule> {
-        let index = self.entries.iter().position(|e| std::ptr::eq(e, entry))?;
-        self.engine
-            .rules()
-            .iter()
-            .find(|compiled| rule_index(&compiled.custom_attributes) == Some(index))
+    /// The compiled form of an applicable rule, with the pipeline's conditions in it.
+    pub(crate) fn compiled(&self, entry: &RuleEntry) -> Option<CompiledRule> {
+        compile_rule(entry.transformed.as_deref()?).ok()
     }
 }
 

@@ -68,7 +68,7 @@ impl SigmaDetector {
             }
         }
 
-        let explanation = explain_rule(compiled, &RecordEvent::new(record));
+        let explanation = explain_rule(&compiled, &RecordEvent::new(record));
         let verdict = if explanation.matched {
             "fires"
         } else {

@@ -13,6 +13,7 @@ mod detector;
 mod error;
 mod event;
 mod explain;
+mod gate;
 mod lint;
 pub mod pipeline;
 mod rules;

@@ -145,4 +145,8 @@ fn alerts_name_the_record_fields_that_matched() {
         .collect();
     assert!(fields.contains(&"process.executable"), "{fields:?}");
     assert!(fields.contains(&"process.parent.executable"), "{fields:?}");
+    assert!(
+        !fields.contains(&"event.category"),
+        "the gate is not listed: {fields:?}"
+    );
 }

@@ -163,3 +163,47 @@ fn defender_reads_well_known_logon_ids_in_decimal() {
         }
     }
 }
+
+#[test]
+fn added_conditions_hold_negated_prepended_and_beside_selectors() {
+    // The detector tests a pipeline's added conditions once per record; these rows pin that
+    // the verdicts stay those of `rule and conditions`.
+    let text = "name: gates\ntransformations:\n  - id: start\n    type: add_condition\n    \
+                prepend: true\n    conditions:\n      event.type: start\n  - id: no_unknown\n    \
+                type: add_condition\n    negated: true\n    conditions:\n      \
+                process.parent.executable: '-'\n";
+    let pipeline = FormatPipeline::parse(text, "gates.yml").unwrap();
+    let mut rules = rule("    selection:\n        process.name: cmd.exe\n    condition: selection");
+    rules.extend(crate::rule(
+        "    sel_a:\n        process.name: cmd.exe\n    sel_b:\n        process.name: x.exe\n    \
+         condition: 1 of sel_*",
+    ));
+    rules.extend(crate::rule(
+        "    sel_a:\n        process.name: cmd.exe\n    condition: 1 of *",
+    ));
+    // Enough rules share the conditions for the detector to factor them out.
+    for i in 0..8 {
+        let detection =
+            format!("    selection:\n        process.name: other{i}.exe\n    condition: selection");
+        rules.extend(crate::rule(&detection));
+    }
+    let detector = SigmaDetector::with_pipeline(&rules, Format::Ecs, pipeline);
+    let rows = [
+        ("cmd.exe under explorer: all three fire", Proc::default(), 3),
+        (
+            "parent unknown: the negated condition holds them",
+            crate::records::cmd_under("-"),
+            0,
+        ),
+    ];
+    for (name, proc, expected) in rows {
+        let alerts = detector.evaluate(&record(Format::Ecs, &proc));
+        assert_eq!(alerts.len(), expected, "{name}");
+    }
+    let mut network = record(Format::Ecs, &Proc::default());
+    network.insert("event.type", serde_json::json!(["connection"]));
+    assert!(
+        detector.evaluate(&network).is_empty(),
+        "event.type is not start: quiet"
+    );
+}

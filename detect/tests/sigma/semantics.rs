@@ -211,7 +211,7 @@ fn missing_fields_never_match_a_value() {
 }
 
 #[test]
-fn null_matches_a_missing_field() {
+fn null_matches_a_missing_or_null_field() {
     // OriginalFileName is absent from these records on every format that has the field; the
     // SentinelOne pipeline reports it unmappable instead (see `pipelines`), so it stays quiet.
     let rules = rule(
@@ -224,9 +224,22 @@ fn null_matches_a_missing_field() {
     };
     for format in Format::ALL {
         let detector = detector(&rules, format);
+        let expected_absent = format != Format::SentinelOne;
         let absent = !fired(&detector, &record(format, &without)).is_empty();
         let present = !fired(&detector, &record(format, &Proc::default())).is_empty();
-        let expected_absent = format != Format::SentinelOne;
+        let mut null = record(format, &without);
+        for name in ["OriginalFileName", "process.pe.original_file_name"] {
+            null.insert(name, serde_json::Value::Null);
+        }
+        null.insert(
+            "ProcessVersionInfoOriginalFileName",
+            serde_json::Value::Null,
+        );
+        let is_null = !fired(&detector, &null).is_empty();
+        assert_eq!(
+            is_null, expected_absent,
+            "OriginalFileName null on {format}"
+        );
         assert_eq!(
             absent, expected_absent,
             "absent OriginalFileName on {format}"
