@@ -25,4 +25,4 @@ pub use event::RecordEvent;
 pub use lint::{LintFinding, LintLevel, lint_rule, lint_rules};
 pub use pipeline::{FormatPipeline, TAXONOMY_FIELDS};
 pub use rules::{SigmaRule, find_rule, load_sigma_rules, parse_sigma_rule};
-pub use stream::{AlertLine, EvalSummary, eval_lines, eval_records};
+pub use stream::{AlertLine, EvalSummary, eval_lines, eval_records, eval_stream};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::io::BufRead;
 
-use detsim_generators::Record;
+use detsim_generators::{Format, Record, read_lines};
 use serde::Serialize;
 
 use crate::detector::{Alert, SigmaDetector};
@@ -35,6 +35,24 @@ impl EvalSummary {
     pub fn alerts(&self) -> usize {
         self.alerts_per_rule.values().sum()
     }
+}
+
+/// Evaluates every record of a stream in `format`, read with the format's own reader
+/// (`detsim_generators::read_lines`: one record a line, Defender batches split) and labelled
+/// with the format's record identifier. Lines the reader refuses are counted with their numbers
+/// and evaluation goes on.
+pub fn eval_stream<R: BufRead>(
+    detector: &SigmaDetector,
+    format: Format,
+    reader: R,
+    on_alert: impl FnMut(AlertLine),
+) -> EvalSummary {
+    eval_records(
+        detector,
+        read_lines(format, reader),
+        |record| format.record_id(record),
+        on_alert,
+    )
 }
 
 /// Evaluates every non-blank line of `reader`, read into a record by `read`; `record_id` names

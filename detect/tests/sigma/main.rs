@@ -5,6 +5,7 @@ mod bundled;
 mod loading;
 mod pipelines;
 mod records;
+mod rendered;
 mod semantics;
 mod stream;
 
