@@ -9,12 +9,15 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Duration as Span;
 use detsim_detect::{SigmaDetector, SigmaRule, load_sigma_rules, parse_sigma_rule};
-use detsim_generators::{Format, Record};
+use detsim_generators::model::{Integrity, Parent, SignerKind};
+use detsim_generators::{Format, Record, RenderOptions, testing};
 use rsigma_eval::{Engine, JsonEvent};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Records per format; one in 50 is cmd.exe under an unusual parent, the rest is noise.
 const RECORDS: usize = 5_000;
@@ -24,22 +27,6 @@ const MIN_TIME: Duration = Duration::from_millis(1500);
 /// Records per timed run.
 const CHUNK: usize = 250;
 
-const IMAGES: &[&str] = &[
-    r"C:\Windows\System32\svchost.exe",
-    r"C:\Windows\System32\conhost.exe",
-    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
-    r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe",
-    r"C:\Windows\System32\cmd.exe",
-    r"C:\Windows\System32\RuntimeBroker.exe",
-    r"C:\Program Files\Microsoft Office\root\Office16\WINWORD.EXE",
-];
-const PARENTS: &[&str] = &[
-    r"C:\Windows\explorer.exe",
-    r"C:\Windows\System32\services.exe",
-    r"C:\Windows\System32\svchost.exe",
-    r"C:\Windows\System32\cmd.exe",
-];
-
 fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules/sigma");
     let (bundled, errors) = load_sigma_rules(&[dir]);
@@ -48,7 +35,7 @@ fn main() {
     many.extend(generated_rules(GENERATED_RULES));
 
     println!("records/second on one core, fastest of repeated runs over {RECORDS} records");
-    println!("(1 record in 50 is cmd.exe under lsass.exe)");
+    println!("(the generators' varied events; 1 record in 50 is cmd.exe under lsass.exe)");
     println!(
         "{:<12} {:>6} {:>12} {:>12} {:>7} {:>7}",
         "format", "rules", "detsim", "rsigma", "ratio", "alerts"
@@ -189,110 +176,36 @@ fn generated_rules(count: usize) -> Vec<SigmaRule> {
         .collect()
 }
 
-fn basename(path: &str) -> &str {
-    path.rsplit('\\').next().unwrap_or(path)
-}
-
-/// The i-th benchmark record of a format, in that format's field names.
+/// The i-th benchmark record of a format: the generators' varied synthetic event (parent
+/// cmd.exe, or unknown) rendered in the format and read back; every 50th record is instead
+/// the varied event's process started by lsass.exe, which the generic rule alerts on.
 fn record(format: Format, i: usize) -> Record {
-    let (image, parent) = if i.is_multiple_of(50) {
-        (
-            r"C:\Windows\System32\cmd.exe",
+    let n = i as u64;
+    let mut event = testing::varied_event(n);
+    if i.is_multiple_of(50) {
+        let lsass = testing::process(
+            &event.host,
+            700,
             r"C:\Windows\System32\lsass.exe",
-        )
-    } else {
-        (IMAGES[i % IMAGES.len()], PARENTS[i % PARENTS.len()])
-    };
-    let command_line = format!("\"{image}\" --run {i} --mode background");
-    let parent_command_line = format!("{parent} -k netsvcs");
-    let mut r = Record::new();
-    match format {
-        Format::Sysmon | Format::SysmonJson => {
-            let number = |n: usize| {
-                if format == Format::SysmonJson {
-                    json!(n)
-                } else {
-                    json!(n.to_string())
-                }
-            };
-            r.insert("EventID", number(1));
-            r.insert("Channel", "Microsoft-Windows-Sysmon/Operational");
-            r.insert("Computer", "ws01.corp.example");
-            r.insert("EventRecordID", number(1000 + i));
-            r.insert("UtcTime", "2026-01-05 10:00:00.000");
-            r.insert(
-                "ProcessGuid",
-                format!("{{4F0E8A1C-0000-0000-{i:04}-000000000A00}}"),
-            );
-            r.insert("ProcessId", number(4000 + i % 4000));
-            r.insert("Image", image);
-            r.insert("OriginalFileName", basename(image));
-            r.insert("CommandLine", command_line);
-            r.insert("CurrentDirectory", r"C:\Windows\system32\");
-            r.insert("User", r"CORP\alice");
-            r.insert("LogonId", "0x1eba8");
-            r.insert("IntegrityLevel", "Medium");
-            r.insert(
-                "Hashes",
-                "SHA256=2B7F3D0E5A1C9B8E7D6C5B4A39281706F5E4D3C2B1A09F8E7D6C5B4A39281706",
-            );
-            r.insert("ParentProcessId", number(600));
-            r.insert("ParentImage", parent);
-            r.insert("ParentCommandLine", parent_command_line);
-            r.insert("ParentUser", r"NT AUTHORITY\SYSTEM");
-        }
-        Format::Ecs => {
-            r.insert("@timestamp", "2026-01-05T10:00:00.0000000Z");
-            r.insert("event.category", json!(["process"]));
-            r.insert("event.type", json!(["start"]));
-            r.insert("event.action", "start");
-            r.insert("host.os.type", "windows");
-            r.insert("host.name", "ws01");
-            r.insert("process.executable", image);
-            r.insert("process.name", basename(image));
-            r.insert("process.pid", 4000 + i % 4000);
-            r.insert("process.command_line", command_line.clone());
-            let args: Vec<&str> = command_line.split(' ').collect();
-            r.insert("process.args", json!(args));
-            r.insert("process.pe.original_file_name", basename(image));
-            r.insert("process.parent.executable", parent);
-            r.insert("process.parent.name", basename(parent));
-            r.insert("process.parent.command_line", parent_command_line);
-            r.insert("process.parent.args", json!([parent, "-k", "netsvcs"]));
-            r.insert("user.name", "alice");
-            r.insert("user.domain", "CORP");
-        }
-        Format::Defender => {
-            r.insert("Timestamp", "2026-01-05T10:00:00.0000000Z");
-            r.insert("DeviceName", "ws01.corp.example");
-            r.insert("ActionType", "ProcessCreated");
-            r.insert("FileName", basename(image));
-            r.insert("FolderPath", image);
-            r.insert("ProcessId", 4000 + i % 4000);
-            r.insert("ProcessCommandLine", command_line);
-            r.insert("ProcessVersionInfoOriginalFileName", basename(image));
-            r.insert("AccountDomain", "corp");
-            r.insert("AccountName", "alice");
-            r.insert("LogonId", 125864);
-            r.insert("InitiatingProcessFileName", basename(parent));
-            r.insert("InitiatingProcessFolderPath", parent);
-            r.insert("InitiatingProcessCommandLine", parent_command_line);
-            r.insert("InitiatingProcessId", 600);
-        }
-        Format::SentinelOne => {
-            r.insert("event.type", "Process Creation");
-            r.insert("endpoint.os", "windows");
-            r.insert("endpoint.name", "ws01");
-            r.insert("tgt.process.image.path", image);
-            r.insert("tgt.process.name", basename(image));
-            r.insert("tgt.process.cmdline", command_line);
-            r.insert("tgt.process.pid", 4000 + i % 4000);
-            r.insert("tgt.process.user", r"CORP\alice");
-            r.insert("src.process.image.path", parent);
-            r.insert("src.process.name", basename(parent));
-            r.insert("src.process.cmdline", parent_command_line);
-            r.insert("src.process.pid", 600);
-        }
+            r"C:\Windows\system32\lsass.exe",
+            r"C:\Windows\system32\",
+            testing::system_logon(),
+            Integrity::System,
+            testing::binary(
+                "lsass.exe",
+                "Local Security Authority Process",
+                SignerKind::OsVendor,
+            ),
+            testing::time(Span::zero()),
+        );
+        let mut cmd = (*event.process).clone();
+        cmd.image = r"C:\Windows\System32\cmd.exe".to_string();
+        event.process = Arc::new(cmd);
+        event.parent = Parent::Known { process: lsass };
     }
-    r
+    let mut line = String::new();
+    format.render(&event, &RenderOptions::default(), &mut line);
+    format
+        .read(&line)
+        .expect("the generators read what they render")
 }
