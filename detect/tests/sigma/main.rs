@@ -33,3 +33,10 @@ pub fn fired(detector: &SigmaDetector, record: &Record) -> Vec<String> {
         .map(|alert| alert.rule_key)
         .collect()
 }
+
+#[test]
+fn detectors_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<SigmaDetector>();
+    shared::<SigmaRule>();
+}
