@@ -22,8 +22,9 @@ pub fn split_command_line(command_line: &str) -> Vec<String> {
     args
 }
 
-/// Calls `emit` with each argument in turn, building it in `scratch` (reused between calls so
-/// that renderers split without allocating); returns the number of arguments.
+/// Calls `emit` with each argument in turn and returns their number. Arguments without a quote
+/// are passed as slices of `command_line`; the others are built in `scratch`, which callers
+/// reuse so that splitting does not allocate per argument.
 pub fn for_each_arg(
     command_line: &str,
     scratch: &mut Vec<u8>,
@@ -33,55 +34,60 @@ pub fn for_each_arg(
     if bytes.is_empty() {
         return 0;
     }
-    // Only ASCII bytes are inserted or removed, so `scratch` always holds valid UTF-8.
-    let mut send = |scratch: &Vec<u8>| emit(&String::from_utf8_lossy(scratch));
     let is_blank = |byte: u8| byte == b' ' || byte == b'\t';
 
     // The program: no escapes, quotes only delimit.
-    scratch.clear();
-    let mut at = 0;
+    let mut at;
     if bytes[0] == b'"' {
-        at = 1;
-        while at < bytes.len() {
-            at += 1;
-            if bytes[at - 1] == b'"' {
-                break;
-            }
-            scratch.push(bytes[at - 1]);
-        }
+        let end = bytes[1..]
+            .iter()
+            .position(|&b| b == b'"')
+            .map_or(bytes.len(), |p| p + 1);
+        emit(&command_line[1..end]);
+        at = (end + 1).min(bytes.len());
     } else {
-        while at < bytes.len() && !is_blank(bytes[at]) {
-            scratch.push(bytes[at]);
+        at = bytes
+            .iter()
+            .position(|&b| is_blank(b))
+            .unwrap_or(bytes.len());
+        emit(&command_line[..at]);
+    }
+    let mut count = 1;
+
+    loop {
+        while at < bytes.len() && is_blank(bytes[at]) {
             at += 1;
         }
+        if at == bytes.len() {
+            return count;
+        }
+        let start = at;
+        while at < bytes.len() && !is_blank(bytes[at]) && bytes[at] != b'"' {
+            at += 1;
+        }
+        if at == bytes.len() || is_blank(bytes[at]) {
+            // No quote: backslashes are all literal, the argument is the slice itself.
+            emit(&command_line[start..at]);
+        } else {
+            at = quoted_argument(bytes, start, scratch);
+            // Only ASCII bytes were inserted or removed, so `scratch` is valid UTF-8.
+            emit(&String::from_utf8_lossy(scratch));
+        }
+        count += 1;
     }
-    send(scratch);
-    let mut count = 1;
-    while at < bytes.len() && is_blank(bytes[at]) {
-        at += 1;
-    }
-    if at == bytes.len() {
-        return count;
-    }
+}
 
-    // The remaining arguments. `quotes` counts quote marks modulo the `""` rule: 1 means inside
-    // a quoted part; `backslashes` counts the run of backslashes just copied.
+/// Builds in `scratch` the argument starting at `at` that holds a quote, applying the
+/// backslash and quote rules; returns where the argument ends.
+fn quoted_argument(bytes: &[u8], mut at: usize, scratch: &mut Vec<u8>) -> usize {
     scratch.clear();
+    // `quotes` counts quote marks modulo the `""` rule: 1 means inside a quoted part.
+    // `backslashes` counts the run of backslashes just copied.
     let (mut quotes, mut backslashes) = (0u32, 0usize);
     while at < bytes.len() {
         let byte = bytes[at];
-        if is_blank(byte) && quotes == 0 {
-            send(scratch);
-            count += 1;
-            scratch.clear();
-            backslashes = 0;
-            while at < bytes.len() && is_blank(bytes[at]) {
-                at += 1;
-            }
-            if at == bytes.len() {
-                return count;
-            }
-            continue;
+        if (byte == b' ' || byte == b'\t') && quotes == 0 {
+            return at;
         }
         match byte {
             b'\\' => {
@@ -89,8 +95,7 @@ pub fn for_each_arg(
                 backslashes += 1;
             }
             b'"' => {
-                let kept = scratch.len() - backslashes / 2;
-                scratch.truncate(kept);
+                scratch.truncate(scratch.len() - backslashes / 2);
                 if backslashes % 2 == 0 {
                     quotes += 1;
                 } else {
@@ -118,8 +123,7 @@ pub fn for_each_arg(
         }
         at += 1;
     }
-    send(scratch);
-    count + 1
+    at
 }
 
 #[cfg(test)]

@@ -234,81 +234,150 @@ fn label() -> Arc<Label> {
     })
 }
 
-/// The `n`th event of a varied synthetic stream (for benchmarks): 16 hosts, several images
-/// and command-line lengths, SYSTEM and user logons, unsigned tools and unknown parents.
+/// The `n`th event of a varied synthetic stream (see [`Fleet`]).
 pub fn varied_event(n: u64) -> ProcessEvent {
-    const IMAGES: [(&str, &str, &str); 6] = [
-        (
-            r"C:\Windows\System32\svchost.exe",
-            "svchost.exe",
-            "Host Process for Windows Services",
-        ),
-        (
-            r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe",
-            "PowerShell.EXE",
-            "Windows PowerShell",
-        ),
-        (
-            r"C:\Windows\System32\conhost.exe",
-            "CONHOST.EXE",
-            "Console Window Host",
-        ),
-        (
-            r"C:\Program Files (x86)\Contoso\agent.exe",
-            "agent.exe",
-            "Contoso Agent",
-        ),
-        (r"C:\Users\Public\Downloads\tool.exe", "", ""),
-        (
-            r"C:\Windows\System32\rundll32.exe",
-            "RUNDLL32.EXE",
-            "Windows host process (Rundll32)",
-        ),
-    ];
-    let mut event = event();
-    let host = host((n % 16) as u32);
-    let (image, original, description) = IMAGES[(n % 6) as usize];
-    let binary = match n % 6 {
-        3 => binary(original, description, SignerKind::ThirdParty),
-        4 => unknown_binary("tool"),
-        _ => binary(original, description, SignerKind::OsVendor),
-    };
-    let logon = if n.is_multiple_of(3) {
-        system_logon()
-    } else {
-        user_logon()
-    };
-    let integrity = if n.is_multiple_of(3) {
-        Integrity::System
-    } else {
-        Integrity::Medium
-    };
-    let arguments = " -k netsvcs -p -s Schedule".repeat(1 + (n % 7) as usize);
-    let command_line = format!("\"{image}\"{arguments} /id {n}");
-    let start = time(
-        Duration::milliseconds(n as i64 * 37) + Duration::nanoseconds((n % 9_999) as i64 * 100),
-    );
-    let pid = 1_000 + ((n * 4) % 60_000) as u32;
-    event.process = process(
-        &host,
-        pid,
-        image,
-        &command_line,
-        r"C:\Windows\system32\",
-        logon,
-        integrity,
-        binary,
-        start,
-    );
-    event.time = start + Duration::microseconds(1_250);
-    event.record_id = n + 1;
-    event.seq = n;
-    if n % 20 == 19 {
-        event.parent = Parent::Unknown {
-            pid: 4 + (n % 1_000) as u32 * 4,
-        };
-        event.grandparent = None;
+    Fleet::new(16).event(n)
+}
+
+/// A small simulated fleet producing varied events that share hosts, files, logons and parent
+/// processes through `Arc`s, as the simulator's events do: 16 hosts, several images and
+/// command-line lengths, SYSTEM and user logons, unsigned tools, unknown parents.
+pub struct Fleet {
+    hosts: Vec<Arc<Host>>,
+    binaries: Vec<Arc<Binary>>,
+    logons: [Arc<Logon>; 2],
+    /// Per host: a parent (cmd.exe, grandparent explorer.exe) and its grandparent.
+    parents: Vec<(Arc<Process>, Arc<Process>)>,
+    label: Arc<Label>,
+}
+
+/// Images the fleet starts: path, original file name, description.
+const IMAGES: [(&str, &str, &str); 6] = [
+    (
+        r"C:\Windows\System32\svchost.exe",
+        "svchost.exe",
+        "Host Process for Windows Services",
+    ),
+    (
+        r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe",
+        "PowerShell.EXE",
+        "Windows PowerShell",
+    ),
+    (
+        r"C:\Windows\System32\conhost.exe",
+        "CONHOST.EXE",
+        "Console Window Host",
+    ),
+    (
+        r"C:\Program Files (x86)\Contoso\agent.exe",
+        "agent.exe",
+        "Contoso Agent",
+    ),
+    (r"C:\Users\Public\Downloads\tool.exe", "", ""),
+    (
+        r"C:\Windows\System32\rundll32.exe",
+        "RUNDLL32.EXE",
+        "Windows host process (Rundll32)",
+    ),
+];
+
+impl Fleet {
+    pub fn new(host_count: u32) -> Fleet {
+        let hosts: Vec<Arc<Host>> = (0..host_count.max(1)).map(host).collect();
+        let binaries = IMAGES
+            .iter()
+            .enumerate()
+            .map(|(index, (_, original, description))| match index {
+                3 => binary(original, description, SignerKind::ThirdParty),
+                4 => unknown_binary("tool"),
+                _ => binary(original, description, SignerKind::OsVendor),
+            })
+            .collect();
+        let template = event();
+        let parents = hosts
+            .iter()
+            .map(|host| {
+                let rehost = |process: &Process| {
+                    let mut process = process.clone();
+                    process.guid.0[..4].copy_from_slice(&host.machine_id.0[..4]);
+                    Arc::new(process)
+                };
+                let parent = template
+                    .parent
+                    .process()
+                    .map_or_else(|| template.process.clone(), |p| p.clone());
+                let grandparent = template
+                    .grandparent
+                    .clone()
+                    .unwrap_or_else(|| parent.clone());
+                (rehost(&parent), rehost(&grandparent))
+            })
+            .collect();
+        Fleet {
+            hosts,
+            binaries,
+            logons: [system_logon(), user_logon()],
+            parents,
+            label: label(),
+        }
     }
-    event.host = host;
-    event
+
+    /// The `n`th event: a new process with its own command line, on host `n % hosts`.
+    pub fn event(&self, n: u64) -> ProcessEvent {
+        let slot = (n % self.hosts.len() as u64) as usize;
+        let host = self.hosts[slot].clone();
+        let kind = (n % 6) as usize;
+        let (image, _, _) = IMAGES[kind];
+        let system = n.is_multiple_of(3);
+        let logon = self.logons[usize::from(!system)].clone();
+        let integrity = if system {
+            Integrity::System
+        } else {
+            Integrity::Medium
+        };
+        let arguments = " -k netsvcs -p -s Schedule".repeat(1 + (n % 7) as usize);
+        let command_line = format!("\"{image}\"{arguments} /id {n}");
+        let start = time(
+            Duration::milliseconds(n as i64 * 37) + Duration::nanoseconds((n % 9_999) as i64 * 100),
+        );
+        let pid = 1_000 + ((n * 4) % 60_000) as u32;
+        let binary = self.binaries[kind].clone();
+        let process = process(
+            &host,
+            pid,
+            image,
+            &command_line,
+            r"C:\Windows\system32\",
+            logon,
+            integrity,
+            binary,
+            start,
+        );
+        let (parent, grandparent) = &self.parents[slot];
+        let (parent, grandparent) = if n % 20 == 19 {
+            (
+                Parent::Unknown {
+                    pid: 4 + (n % 1_000) as u32 * 4,
+                },
+                None,
+            )
+        } else {
+            (
+                Parent::Known {
+                    process: parent.clone(),
+                },
+                Some(grandparent.clone()),
+            )
+        };
+        ProcessEvent {
+            seq: n,
+            time: start + Duration::microseconds(1_250),
+            host,
+            record_id: n + 1,
+            process,
+            parent,
+            grandparent,
+            label: self.label.clone(),
+        }
+    }
 }

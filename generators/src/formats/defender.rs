@@ -14,7 +14,7 @@ use crate::ids;
 use crate::model::{Account, Binary, Host, Process, ProcessEvent, SignerKind};
 use crate::read::{ReadError, ReadErrorKind, describe, parse_object};
 use crate::record::Record;
-use crate::text::json::JsonWriter;
+use crate::text::json::{JsonWriter, key};
 use crate::text::time;
 
 /// The fields a labelled dataset joins on, written `DeviceId:ReportId`: ReportId is a
@@ -28,17 +28,19 @@ pub fn render(event: &ProcessEvent, options: &RenderOptions, out: &mut String) {
     if options.envelope {
         // The real `time` is when Defender received the event, seconds to minutes later; the
         // model has no such delay, so the sensor time is used.
-        w.quoted("time", |o| time::push_iso(o, &event.time, 7));
-        w.quoted("tenantId", |o| ids::push_uuid(o, &tenant_id(&event.host)));
-        w.string("operationName", "Publish");
-        w.string("category", "AdvancedHunting-DeviceProcessEvents");
-        w.begin("properties");
+        w.quoted(key!("time"), |o| time::push_iso(o, &event.time, 7));
+        w.quoted(key!("tenantId"), |o| {
+            ids::push_uuid(o, &tenant_id(&event.host))
+        });
+        w.string(key!("operationName"), "Publish");
+        w.string(key!("category"), "AdvancedHunting-DeviceProcessEvents");
+        w.begin(key!("properties"));
     }
     write_columns(&mut w, event);
     if options.envelope {
         // Streamed events are decorated with the device's MachineGroup (Microsoft's Event Hubs
         // streaming page); a device in no group reports `UnassignedGroup`.
-        w.string("MachineGroup", "UnassignedGroup");
+        w.string(key!("MachineGroup"), "UnassignedGroup");
     }
     w.finish();
 }
@@ -47,123 +49,132 @@ fn write_columns(w: &mut JsonWriter<'_>, event: &ProcessEvent) {
     let host = &*event.host;
     let process = &*event.process;
     let binary = &*process.binary;
-    w.quoted("Timestamp", |o| time::push_iso_trimmed(o, &event.time, 7));
-    w.quoted("DeviceId", |o| ids::push_hex(o, &device_id(host), false));
-    w.lower("DeviceName", &host.fqdn);
-    w.string("ActionType", "ProcessCreated");
-    w.string("FileName", process.name());
-    w.string("FolderPath", &process.image);
-    w.lower("SHA1", &binary.sha1);
-    w.lower("SHA256", &binary.sha256);
-    w.lower("MD5", &binary.md5);
-    w.u64("FileSize", binary.size);
+    w.quoted(key!("Timestamp"), |o| {
+        time::push_iso_trimmed(o, &event.time, 7)
+    });
+    w.quoted(key!("DeviceId"), |o| {
+        ids::push_hex(o, &device_id(host), false)
+    });
+    w.lower(key!("DeviceName"), &host.fqdn);
+    w.literal(r#","ActionType":"ProcessCreated""#);
+    w.string(key!("FileName"), process.name());
+    w.string(key!("FolderPath"), &process.image);
+    w.lower(key!("SHA1"), &binary.sha1);
+    w.lower(key!("SHA256"), &binary.sha256);
+    w.lower(key!("MD5"), &binary.md5);
+    w.u64(key!("FileSize"), binary.size);
     write_version_info(w, &PROCESS_VERSION_INFO, Some(binary));
-    w.u64("ProcessId", process.pid.into());
-    w.string("ProcessCommandLine", &process.command_line);
-    w.string("ProcessIntegrityLevel", process.integrity.name());
-    w.string("ProcessTokenElevation", token_elevation(process));
-    w.quoted("ProcessCreationTime", |o| {
+    w.u64(key!("ProcessId"), process.pid.into());
+    w.string(key!("ProcessCommandLine"), &process.command_line);
+    w.string(key!("ProcessIntegrityLevel"), process.integrity.name());
+    w.string(key!("ProcessTokenElevation"), token_elevation(process));
+    w.quoted(key!("ProcessCreationTime"), |o| {
         time::push_iso_trimmed(o, &process.start, 7)
     });
     write_account(w, &ACCOUNT, Some(process), host);
-    w.u64("LogonId", process.logon.id);
+    w.u64(key!("LogonId"), process.logon.id);
 
     // The parent; an unattributed one keeps only its pid (detsim's choice, see docs).
     let parent = known_parent(event);
     write_account(w, &INITIATING_ACCOUNT, parent, host);
     match parent {
-        Some(parent) => w.u64("InitiatingProcessLogonId", parent.logon.id),
-        None => w.null("InitiatingProcessLogonId"),
+        Some(parent) => w.u64(key!("InitiatingProcessLogonId"), parent.logon.id),
+        None => w.null(key!("InitiatingProcessLogonId")),
     }
     w.opt_string(
-        "InitiatingProcessIntegrityLevel",
+        key!("InitiatingProcessIntegrityLevel"),
         parent.map(|p| p.integrity.name()),
     );
     w.opt_string(
-        "InitiatingProcessTokenElevation",
+        key!("InitiatingProcessTokenElevation"),
         parent.map(token_elevation),
     );
     match parent {
         Some(parent) => {
             let binary = &*parent.binary;
-            w.lower("InitiatingProcessSHA1", &binary.sha1);
-            w.lower("InitiatingProcessSHA256", &binary.sha256);
-            w.lower("InitiatingProcessMD5", &binary.md5);
-            w.string("InitiatingProcessFileName", parent.name());
-            w.u64("InitiatingProcessFileSize", binary.size);
+            w.lower(key!("InitiatingProcessSHA1"), &binary.sha1);
+            w.lower(key!("InitiatingProcessSHA256"), &binary.sha256);
+            w.lower(key!("InitiatingProcessMD5"), &binary.md5);
+            w.string(key!("InitiatingProcessFileName"), parent.name());
+            w.u64(key!("InitiatingProcessFileSize"), binary.size);
         }
         None => {
             for column in [
-                "InitiatingProcessSHA1",
-                "InitiatingProcessSHA256",
-                "InitiatingProcessMD5",
-                "InitiatingProcessFileName",
-                "InitiatingProcessFileSize",
+                key!("InitiatingProcessSHA1"),
+                key!("InitiatingProcessSHA256"),
+                key!("InitiatingProcessMD5"),
+                key!("InitiatingProcessFileName"),
+                key!("InitiatingProcessFileSize"),
             ] {
                 w.null(column);
             }
         }
     }
     write_version_info(w, &INITIATING_VERSION_INFO, parent.map(|p| &*p.binary));
-    w.u64("InitiatingProcessId", event.parent.pid().into());
+    w.u64(key!("InitiatingProcessId"), event.parent.pid().into());
     w.opt_string(
-        "InitiatingProcessCommandLine",
+        key!("InitiatingProcessCommandLine"),
         parent.map(|p| p.command_line.as_str()),
     );
     match parent {
         Some(parent) => {
-            w.quoted("InitiatingProcessCreationTime", |o| {
+            w.quoted(key!("InitiatingProcessCreationTime"), |o| {
                 time::push_iso_trimmed(o, &parent.start, 7)
             });
             // Lower-cased in the streamed records seen (see docs/formats.md).
-            w.lower("InitiatingProcessFolderPath", &parent.image);
+            w.lower(key!("InitiatingProcessFolderPath"), &parent.image);
         }
         None => {
-            w.null("InitiatingProcessCreationTime");
-            w.null("InitiatingProcessFolderPath");
+            w.null(key!("InitiatingProcessCreationTime"));
+            w.null(key!("InitiatingProcessFolderPath"));
         }
     }
 
     // The grandparent: no folder-path column exists for it.
     match known_grandparent(event) {
         Some(grandparent) => {
-            w.u64("InitiatingProcessParentId", grandparent.pid.into());
-            w.string("InitiatingProcessParentFileName", grandparent.name());
-            w.quoted("InitiatingProcessParentCreationTime", |o| {
+            w.u64(key!("InitiatingProcessParentId"), grandparent.pid.into());
+            w.string(key!("InitiatingProcessParentFileName"), grandparent.name());
+            w.quoted(key!("InitiatingProcessParentCreationTime"), |o| {
                 time::push_iso_trimmed(o, &grandparent.start, 7)
             });
         }
         None => {
-            w.null("InitiatingProcessParentId");
-            w.null("InitiatingProcessParentFileName");
-            w.null("InitiatingProcessParentCreationTime");
+            w.null(key!("InitiatingProcessParentId"));
+            w.null(key!("InitiatingProcessParentFileName"));
+            w.null(key!("InitiatingProcessParentCreationTime"));
         }
     }
     let (signer, status) = match parent.map(|p| &*p.binary) {
         Some(binary) => signature(binary),
         None => (None, None),
     };
-    w.opt_string("InitiatingProcessSignerType", signer);
-    w.opt_string("InitiatingProcessSignatureStatus", status);
+    w.opt_string(key!("InitiatingProcessSignerType"), signer);
+    w.opt_string(key!("InitiatingProcessSignatureStatus"), status);
 
-    w.u64("ReportId", event.record_id);
-    w.string("AppGuardContainerId", "");
-    w.null("AdditionalFields");
+    w.u64(key!("ReportId"), event.record_id);
+    w.literal(r#","AppGuardContainerId":"","AdditionalFields":null"#);
     match parent {
-        Some(parent) => w.u64("InitiatingProcessSessionId", parent.logon.session.into()),
-        None => w.null("InitiatingProcessSessionId"),
+        Some(parent) => w.u64(
+            key!("InitiatingProcessSessionId"),
+            parent.logon.session.into(),
+        ),
+        None => w.null(key!("InitiatingProcessSessionId")),
     }
     // Remote (RDP) sessions are not modelled: every session is local.
     match parent {
-        Some(_) => w.bool("IsInitiatingProcessRemoteSession", false),
-        None => w.null("IsInitiatingProcessRemoteSession"),
+        Some(_) => w.bool(key!("IsInitiatingProcessRemoteSession"), false),
+        None => w.null(key!("IsInitiatingProcessRemoteSession")),
     }
-    w.null("InitiatingProcessRemoteSessionDeviceName");
-    w.null("InitiatingProcessRemoteSessionIP");
-    w.u64("CreatedProcessSessionId", process.logon.session.into());
-    w.bool("IsProcessRemoteSession", false);
-    w.null("ProcessRemoteSessionDeviceName");
-    w.null("ProcessRemoteSessionIP");
+    w.literal(r#","InitiatingProcessRemoteSessionDeviceName":null,"InitiatingProcessRemoteSessionIP":null"#);
+    w.u64(
+        key!("CreatedProcessSessionId"),
+        process.logon.session.into(),
+    );
+    w.literal(concat!(
+        r#","IsProcessRemoteSession":false,"ProcessRemoteSessionDeviceName":null,"#,
+        r#""ProcessRemoteSessionIP":null"#
+    ));
 }
 
 /// The model field each version-resource column reads, in column order.
@@ -177,21 +188,21 @@ const VERSION_FIELDS: [fn(&Binary) -> &str; 6] = [
 ];
 
 const PROCESS_VERSION_INFO: [&str; 6] = [
-    "ProcessVersionInfoCompanyName",
-    "ProcessVersionInfoProductName",
-    "ProcessVersionInfoProductVersion",
-    "ProcessVersionInfoInternalFileName",
-    "ProcessVersionInfoOriginalFileName",
-    "ProcessVersionInfoFileDescription",
+    key!("ProcessVersionInfoCompanyName"),
+    key!("ProcessVersionInfoProductName"),
+    key!("ProcessVersionInfoProductVersion"),
+    key!("ProcessVersionInfoInternalFileName"),
+    key!("ProcessVersionInfoOriginalFileName"),
+    key!("ProcessVersionInfoFileDescription"),
 ];
 
 const INITIATING_VERSION_INFO: [&str; 6] = [
-    "InitiatingProcessVersionInfoCompanyName",
-    "InitiatingProcessVersionInfoProductName",
-    "InitiatingProcessVersionInfoProductVersion",
-    "InitiatingProcessVersionInfoInternalFileName",
-    "InitiatingProcessVersionInfoOriginalFileName",
-    "InitiatingProcessVersionInfoFileDescription",
+    key!("InitiatingProcessVersionInfoCompanyName"),
+    key!("InitiatingProcessVersionInfoProductName"),
+    key!("InitiatingProcessVersionInfoProductVersion"),
+    key!("InitiatingProcessVersionInfoInternalFileName"),
+    key!("InitiatingProcessVersionInfoOriginalFileName"),
+    key!("InitiatingProcessVersionInfoFileDescription"),
 ];
 
 /// Version-resource columns; a field the file lacks is `null`, and so is every column of an
@@ -204,19 +215,19 @@ fn write_version_info(w: &mut JsonWriter<'_>, columns: &[&str; 6], binary: Optio
 }
 
 const ACCOUNT: [&str; 5] = [
-    "AccountDomain",
-    "AccountName",
-    "AccountSid",
-    "AccountUpn",
-    "AccountObjectId",
+    key!("AccountDomain"),
+    key!("AccountName"),
+    key!("AccountSid"),
+    key!("AccountUpn"),
+    key!("AccountObjectId"),
 ];
 
 const INITIATING_ACCOUNT: [&str; 5] = [
-    "InitiatingProcessAccountDomain",
-    "InitiatingProcessAccountName",
-    "InitiatingProcessAccountSid",
-    "InitiatingProcessAccountUpn",
-    "InitiatingProcessAccountObjectId",
+    key!("InitiatingProcessAccountDomain"),
+    key!("InitiatingProcessAccountName"),
+    key!("InitiatingProcessAccountSid"),
+    key!("InitiatingProcessAccountUpn"),
+    key!("InitiatingProcessAccountObjectId"),
 ];
 
 /// `<prefix>Account{Domain,Name,Sid,Upn,ObjectId}`. Domain and name are lower-cased as in the

@@ -12,16 +12,24 @@ use crate::ids;
 use crate::model::{Binary, Host, Process, ProcessEvent, SignerKind};
 use crate::read::{ReadError, parse_object};
 use crate::record::Record;
-use crate::text::json::{JsonWriter, push_string};
-use crate::text::{self, push_hex_u64, push_lower, push_u64, time};
+use crate::text::json::{JsonWriter, key, push_string};
+use crate::text::{self, AsciiBuf, push_ascii, push_hex_u64, push_lower, push_u64, time};
 
 /// The field a labelled dataset joins on.
 pub const NATIVE_ID_FIELD: &str = "event.id";
 
 /// Agent and ECS versions written in every document (constants; elastic/endpoint-package
 /// issue #561 reports agent 8.12.2 sending `ecs.version` 8.10.0).
-const AGENT_VERSION: &str = "8.12.2";
-const ECS_VERSION: &str = "8.10.0";
+macro_rules! agent_version {
+    () => {
+        "8.12.2"
+    };
+}
+macro_rules! ecs_version {
+    () => {
+        "8.10.0"
+    };
+}
 
 /// Writes one event as a single-line Elastic Defend document.
 pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) {
@@ -29,129 +37,134 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
     let process = &*event.process;
     let agent = agent_id(host);
     let mut w = JsonWriter::new(out);
-    w.quoted("@timestamp", |o| time::push_iso(o, &event.time, 7));
-    w.begin("agent");
-    w.quoted("id", |o| ids::push_uuid(o, &agent));
-    w.string("type", "endpoint");
-    w.string("version", AGENT_VERSION);
+    w.quoted(key!("@timestamp"), |o| time::push_iso(o, &event.time, 7));
+    w.begin(key!("agent"));
+    w.quoted(key!("id"), |o| ids::push_uuid(o, &agent));
+    w.literal(concat!(
+        r#","type":"endpoint","version":""#,
+        agent_version!(),
+        '"'
+    ));
     w.end();
-    w.begin("data_stream");
-    w.string("dataset", "endpoint.events.process");
-    w.string("namespace", "default");
-    w.string("type", "logs");
-    w.end();
-    w.begin("ecs");
-    w.string("version", ECS_VERSION);
-    w.end();
-    w.begin("elastic");
-    w.begin("agent");
-    w.quoted("id", |o| ids::push_uuid(o, &agent));
+    w.literal(concat!(
+        r#","data_stream":{"dataset":"endpoint.events.process","namespace":"default","#,
+        r#""type":"logs"},"ecs":{"version":""#,
+        ecs_version!(),
+        r#""}"#
+    ));
+    w.begin(key!("elastic"));
+    w.begin(key!("agent"));
+    w.quoted(key!("id"), |o| ids::push_uuid(o, &agent));
     w.end();
     w.end();
 
-    w.begin("event");
-    w.string("action", "start");
-    w.strings("category", ["process"]);
-    w.quoted("created", |o| time::push_iso(o, &event.time, 7));
-    w.string("dataset", "endpoint.events.process");
-    w.quoted("id", |o| push_event_id(o, event));
-    w.string("kind", "event");
-    w.string("module", "endpoint");
-    w.u64("sequence", event.record_id);
-    w.strings("type", ["start"]);
+    w.begin(key!("event"));
+    w.literal(r#","action":"start","category":["process"]"#);
+    w.quoted(key!("created"), |o| time::push_iso(o, &event.time, 7));
+    w.literal(r#","dataset":"endpoint.events.process""#);
+    w.quoted(key!("id"), |o| push_event_id(o, event));
+    w.literal(r#","kind":"event","module":"endpoint""#);
+    w.u64(key!("sequence"), event.record_id);
+    w.literal(r#","type":["start"]"#);
     w.end();
 
     write_host(&mut w, host);
-    w.string("message", "Endpoint process event");
+    w.literal(r#","message":"Endpoint process event""#);
 
     let mut scratch = Vec::new();
-    w.begin("process");
-    w.begin("Ext");
+    w.begin(key!("process"));
+    w.begin(key!("Ext"));
     let parent = known_parent(event);
-    let grandparent = known_grandparent(event);
-    if let Some(parent) = parent {
-        w.raw("ancestry", |o| {
+    let parent_entity = parent.map(|parent| entity_id(&agent, parent));
+    if let Some(parent_entity) = &parent_entity {
+        w.raw(key!("ancestry"), |o| {
             o.push_str("[\"");
-            push_entity_id(o, &agent, parent);
-            if let Some(grandparent) = grandparent {
+            push_ascii(o, parent_entity.as_bytes());
+            if let Some(grandparent) = known_grandparent(event) {
                 o.push_str("\",\"");
-                push_entity_id(o, &agent, grandparent);
+                push_ascii(o, entity_id(&agent, grandparent).as_bytes());
             }
             o.push_str("\"]");
         });
     }
-    w.quoted("authentication_id", |o| push_hex_u64(o, process.logon.id));
+    w.quoted(key!("authentication_id"), |o| {
+        push_hex_u64(o, process.logon.id)
+    });
     write_code_signature(&mut w, &process.binary, true);
-    w.begin("token");
+    w.begin(key!("token"));
     let elevation = match elevation(process) {
         Elevation::Default => "default",
         Elevation::Full => "full",
     };
-    w.string("elevation_level", elevation);
-    w.quoted("integrity_level_name", |o| {
+    w.string(key!("elevation_level"), elevation);
+    w.quoted(key!("integrity_level_name"), |o| {
         push_lower(o, process.integrity.name())
     });
     w.end();
     w.end();
     write_args(&mut w, &process.command_line, &mut scratch);
     write_code_signature(&mut w, &process.binary, false);
-    w.string("command_line", &process.command_line);
-    w.quoted("entity_id", |o| push_entity_id(o, &agent, process));
-    w.string("executable", &process.image);
-    w.begin("hash");
-    w.string("md5", &process.binary.md5);
-    w.string("sha1", &process.binary.sha1);
-    w.string("sha256", &process.binary.sha256);
+    w.string(key!("command_line"), &process.command_line);
+    w.quoted(key!("entity_id"), |o| {
+        push_ascii(o, entity_id(&agent, process).as_bytes())
+    });
+    w.string(key!("executable"), &process.image);
+    w.begin(key!("hash"));
+    w.string(key!("md5"), &process.binary.md5);
+    w.string(key!("sha1"), &process.binary.sha1);
+    w.string(key!("sha256"), &process.binary.sha256);
     w.end();
-    w.string("name", process.name());
+    w.string(key!("name"), process.name());
 
-    w.begin("parent");
-    if let Some(parent) = parent {
-        w.begin("Ext");
+    w.begin(key!("parent"));
+    if let (Some(parent), Some(parent_entity)) = (parent, &parent_entity) {
+        w.begin(key!("Ext"));
         write_code_signature(&mut w, &parent.binary, true);
         w.end();
         write_args(&mut w, &parent.command_line, &mut scratch);
         write_code_signature(&mut w, &parent.binary, false);
-        w.string("command_line", &parent.command_line);
-        w.quoted("entity_id", |o| push_entity_id(o, &agent, parent));
-        w.string("executable", &parent.image);
-        w.string("name", parent.name());
+        w.string(key!("command_line"), &parent.command_line);
+        w.quoted(key!("entity_id"), |o| {
+            push_ascii(o, parent_entity.as_bytes())
+        });
+        w.string(key!("executable"), &parent.image);
+        w.string(key!("name"), parent.name());
     }
     // An unattributed parent keeps only its pid (detsim's choice, see docs/formats.md).
-    w.u64("pid", event.parent.pid().into());
+    w.u64(key!("pid"), event.parent.pid().into());
     w.end();
 
     let binary = &*process.binary;
     if !binary.imphash.is_empty() || !binary.original_file_name.is_empty() {
-        w.begin("pe");
+        w.begin(key!("pe"));
         if !binary.imphash.is_empty() {
-            w.string("imphash", &binary.imphash);
+            w.string(key!("imphash"), &binary.imphash);
         }
         if !binary.original_file_name.is_empty() {
-            w.string("original_file_name", &binary.original_file_name);
+            w.string(key!("original_file_name"), &binary.original_file_name);
         }
         w.end();
     }
-    w.u64("pid", process.pid.into());
-    w.string("working_directory", &process.cwd);
+    w.u64(key!("pid"), process.pid.into());
+    w.string(key!("working_directory"), &process.cwd);
     w.end();
 
-    w.begin("user");
-    w.string("domain", &process.account().domain);
-    w.string("id", &process.account().sid);
-    w.string("name", &process.account().name);
+    w.begin(key!("user"));
+    w.string(key!("domain"), &process.account().domain);
+    w.string(key!("id"), &process.account().sid);
+    w.string(key!("name"), &process.account().name);
     w.end();
     w.finish();
 }
 
 fn write_host(w: &mut JsonWriter<'_>, host: &Host) {
-    w.begin("host");
-    w.string("architecture", "x86_64");
+    w.begin(key!("host"));
+    w.literal(r#","architecture":"x86_64""#);
     // Elastic Endpoint lower-cases host.name (elastic/endpoint-package issue #453); the short
     // name is the default, the FQDN an agent-policy option.
-    w.quoted("hostname", |o| push_lower(o, host.short_name()));
-    w.quoted("id", |o| push_guid(o, &host.machine_id, false, false));
-    w.raw("ip", |o| {
+    w.lower(key!("hostname"), host.short_name());
+    w.quoted(key!("id"), |o| push_guid(o, &host.machine_id, false, false));
+    w.raw(key!("ip"), |o| {
         o.push_str("[\"");
         for (index, octet) in host.ip.iter().enumerate() {
             if index > 0 {
@@ -161,38 +174,27 @@ fn write_host(w: &mut JsonWriter<'_>, host: &Host) {
         }
         o.push_str("\",\"127.0.0.1\",\"::1\"]");
     });
-    w.raw("mac", |o| {
-        o.push_str("[\"");
+    w.raw(key!("mac"), |o| {
+        let mut text = [b':'; 17];
         for (index, byte) in host.mac.iter().enumerate() {
-            if index > 0 {
-                o.push(':');
-            }
-            crate::model::push_hex_byte(o, *byte, false);
+            text[3 * index] = b"0123456789abcdef"[usize::from(byte >> 4)];
+            text[3 * index + 1] = b"0123456789abcdef"[usize::from(byte & 0xf)];
         }
+        o.push_str("[\"");
+        push_ascii(o, &text);
         o.push_str("\"]");
     });
-    w.quoted("name", |o| push_lower(o, host.short_name()));
-    w.begin("os");
-    w.begin("Ext");
-    w.string("variant", &host.os.name);
+    w.lower(key!("name"), host.short_name());
+    w.begin(key!("os"));
+    w.begin(key!("Ext"));
+    w.string(key!("variant"), &host.os.name);
     w.end();
-    w.string("family", "windows");
-    w.joined(
-        "full",
-        &[
-            &host.os.name,
-            " ",
-            &host.os.version,
-            " (",
-            &host.os.kernel,
-            ")",
-        ],
-    );
-    w.joined("kernel", &[&host.os.version, " (", &host.os.kernel, ")"]);
-    w.string("name", "Windows");
-    w.string("platform", "windows");
-    w.string("type", "windows");
-    w.joined("version", &[&host.os.version, " (", &host.os.kernel, ")"]);
+    w.literal(r#","family":"windows""#);
+    let (name, version, kernel) = (&host.os.name, &host.os.version, &host.os.kernel);
+    w.joined(key!("full"), &[name, " ", version, " (", kernel, ")"]);
+    w.joined(key!("kernel"), &[version, " (", kernel, ")"]);
+    w.literal(r#","name":"Windows","platform":"windows","type":"windows""#);
+    w.joined(key!("version"), &[version, " (", kernel, ")"]);
     w.end();
     w.end();
 }
@@ -200,7 +202,7 @@ fn write_host(w: &mut JsonWriter<'_>, host: &Host) {
 /// `args` (split as `CommandLineToArgvW` does) and `args_count`.
 fn write_args(w: &mut JsonWriter<'_>, command_line: &str, scratch: &mut Vec<u8>) {
     let mut count = 0;
-    w.raw("args", |o| {
+    w.raw(key!("args"), |o| {
         o.push('[');
         let mut written = 0;
         count = for_each_arg(command_line, scratch, |arg| {
@@ -212,22 +214,23 @@ fn write_args(w: &mut JsonWriter<'_>, command_line: &str, scratch: &mut Vec<u8>)
         });
         o.push(']');
     });
-    w.u64("args_count", count as u64);
+    w.u64(key!("args_count"), count as u64);
 }
 
 /// `code_signature` (an object) or, with `ext`, `Ext.code_signature` (a list of one).
 fn write_code_signature(w: &mut JsonWriter<'_>, binary: &Binary, ext: bool) {
     if ext {
-        w.begin_list_of_one("code_signature");
+        w.begin_list_of_one(key!("code_signature"));
     } else {
-        w.begin("code_signature");
+        w.begin(key!("code_signature"));
     }
     let signed = binary.signer_kind != SignerKind::Unsigned && !binary.signer.is_empty();
-    w.bool("exists", signed);
     if signed {
-        w.string("status", "trusted");
-        w.string("subject_name", &binary.signer);
-        w.bool("trusted", true);
+        w.literal(r#","exists":true,"status":"trusted""#);
+        w.string(key!("subject_name"), &binary.signer);
+        w.literal(r#","trusted":true"#);
+    } else {
+        w.literal(r#","exists":false"#);
     }
     w.end();
 }
@@ -239,17 +242,30 @@ fn agent_id(host: &Host) -> [u8; 16] {
 
 /// `process.entity_id`: base64 of `<agent id>-<pid>-<start as FILETIME seconds, 9 decimals>`,
 /// the layout Elastic's published sample decodes to.
-fn push_entity_id(out: &mut String, agent: &[u8; 16], process: &Process) {
-    let mut plain = String::with_capacity(72);
-    ids::push_uuid(&mut plain, agent);
-    plain.push('-');
-    push_u64(&mut plain, process.pid.into());
-    plain.push('-');
+fn entity_id(agent: &[u8; 16], process: &Process) -> AsciiBuf<128> {
+    let mut plain = AsciiBuf::<96>::new();
+    let mut text = [0u8; 36];
+    let mut length = 0;
+    for (index, byte) in agent.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            text[length] = b'-';
+            length += 1;
+        }
+        text[length] = b"0123456789abcdef"[usize::from(byte >> 4)];
+        text[length + 1] = b"0123456789abcdef"[usize::from(byte & 0xf)];
+        length += 2;
+    }
+    plain.push(&text);
+    plain.push(b"-");
+    plain.push_u64(process.pid.into(), 1);
+    plain.push(b"-");
     let ticks = time::filetime(&process.start);
-    push_u64(&mut plain, ticks / 10_000_000);
-    plain.push('.');
-    time::push_padded(&mut plain, (ticks % 10_000_000) * 100, 9);
-    text::push_base64(out, plain.as_bytes());
+    plain.push_u64(ticks / 10_000_000, 1);
+    plain.push(b".");
+    plain.push_u64((ticks % 10_000_000) * 100, 9);
+    let mut encoded = AsciiBuf::<128>::new();
+    encoded.push_base64(plain.as_bytes());
+    encoded
 }
 
 /// `event.id`: 18 bytes derived from the host and record id, base64 (24 characters).

@@ -5,7 +5,7 @@
 //! This module holds the product-neutral readings of the model the renderers share: which
 //! relatives a sensor can describe, the token elevation detsim infers, GUID text.
 
-use crate::model::{Guid, Integrity, Process, ProcessEvent, push_hex_byte};
+use crate::model::{Guid, Integrity, Process, ProcessEvent};
 
 pub mod defender;
 pub mod ecs;
@@ -47,24 +47,48 @@ pub(crate) fn elevation(process: &Process) -> Elevation {
 /// Whether the image is a native 64-bit program (inferred from its folder: `SysWOW64` and
 /// `Program Files (x86)` hold 32-bit programs on 64-bit Windows).
 pub(crate) fn is_native_64bit(image: &str) -> bool {
-    let lower = image.to_ascii_lowercase();
-    !(lower.contains("\\syswow64\\") || lower.contains("\\program files (x86)\\"))
+    // Compare only right after each backslash, where a folder name starts.
+    let bytes = image.as_bytes();
+    let folder_is = |at: usize, name: &[u8]| {
+        bytes
+            .get(at..at + name.len())
+            .is_some_and(|folder| folder.eq_ignore_ascii_case(name))
+    };
+    let mut folders = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\\')
+        .map(|(at, _)| at + 1);
+    !folders.any(|at| folder_is(at, b"syswow64\\") || folder_is(at, b"program files (x86)\\"))
 }
 
 /// Appends a GUID as `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`, optionally braced.
 pub(crate) fn push_guid(out: &mut String, guid: &Guid, upper: bool, braces: bool) {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut text = [0u8; 38];
+    let mut length = 0;
     if braces {
-        out.push('{');
+        text[0] = b'{';
+        length = 1;
     }
     for (index, byte) in guid.0.iter().enumerate() {
         if matches!(index, 4 | 6 | 8 | 10) {
-            out.push('-');
+            text[length] = b'-';
+            length += 1;
         }
-        push_hex_byte(out, *byte, upper);
+        text[length] = digits[usize::from(byte >> 4)];
+        text[length + 1] = digits[usize::from(byte & 0xf)];
+        length += 2;
     }
     if braces {
-        out.push('}');
+        text[length] = b'}';
+        length += 1;
     }
+    crate::text::push_ascii(out, &text[..length]);
 }
 
 /// A GUID field taken back from a record, normalised to `upper`/`braces`; text that is not a
@@ -77,5 +101,19 @@ pub(crate) fn normalise_guid(text: &str, upper: bool, braces: bool) -> String {
             out
         }
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_64bit_is_read_from_the_folder() {
+        assert!(is_native_64bit(r"C:\Windows\System32\cmd.exe"));
+        assert!(!is_native_64bit(r"C:\Windows\SysWOW64\cmd.exe"));
+        assert!(!is_native_64bit(r"c:\program files (x86)\x\y.exe"));
+        assert!(is_native_64bit(r"C:\Program Files\x (x86)\y.exe"));
+        assert!(is_native_64bit(""));
     }
 }

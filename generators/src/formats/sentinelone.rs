@@ -10,17 +10,29 @@ use crate::ids;
 use crate::model::{Binary, Host, HostRole, Integrity, Process, ProcessEvent, SignerKind};
 use crate::read::{ReadError, parse_object};
 use crate::record::Record;
-use crate::text::json::JsonWriter;
-use crate::text::time;
+use crate::text::json::{JsonWriter, key};
+use crate::text::{AsciiBuf, push_ascii, push_u64, time};
 
 /// The field a labelled dataset joins on.
 pub const NATIVE_ID_FIELD: &str = "event.id";
 
 /// Agent version and console constants written in every record (placeholders: the model has
 /// no SentinelOne deployment).
-const AGENT_VERSION: &str = "23.4.2.14";
-const MGMT_URL: &str = "detsim-example.sentinelone.net";
-const SITE_NAME: &str = "Default site";
+macro_rules! agent_version {
+    () => {
+        "23.4.2.14"
+    };
+}
+macro_rules! mgmt_url {
+    () => {
+        "detsim-example.sentinelone.net"
+    };
+}
+macro_rules! site_name {
+    () => {
+        "Default site"
+    };
+}
 
 /// Writes one event as a single-line flat Cloud Funnel object.
 pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) {
@@ -30,47 +42,52 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
     let record = event.record_id.to_le_bytes();
     let machine = &host.machine_id.0;
     let mut w = JsonWriter::new(out);
-    w.string("event.type", "Process Creation");
-    w.string("event.category", "process");
-    w.string("meta.event.name", "PROCESSCREATION");
-    w.i64("event.time", millis);
-    w.quoted("event.id", |o| push_event_id(o, event));
-    w.quoted("trace.id", |o| push_trace_id(o, event));
-    w.quoted("packet.id", |o| {
+    w.literal(r#","event.type":"Process Creation","event.category":"process","meta.event.name":"PROCESSCREATION""#);
+    w.i64(key!("event.time"), millis);
+    let mut trace = AsciiBuf::<26>::new();
+    push_trace_id(&mut trace, event);
+    w.quoted(key!("event.id"), |o| {
+        push_ascii(o, trace.as_bytes());
+        o.push('_');
+        push_u64(o, event.record_id);
+    });
+    w.quoted(key!("trace.id"), |o| push_ascii(o, trace.as_bytes()));
+    w.quoted(key!("packet.id"), |o| {
         ids::push_hex(o, &ids::bytes::<16>("s1-packet", &[machine, &record]), true)
     });
-    w.quoted("process.unique.key", |o| {
-        ids::push_hex(o, &process_uid(host, process), true)
-    });
+    let uid = process_uid(host, process);
+    w.quoted(key!("process.unique.key"), |o| ids::push_hex(o, &uid, true));
 
-    w.string("endpoint.name", host.short_name());
-    w.string("endpoint.os", "windows");
-    w.string("endpoint.type", endpoint_type(host.role));
-    w.string("os.name", &host.os.name);
-    w.string("mgmt.osRevision", os_build(&host.os.kernel));
-    w.quoted("agent.uuid", |o| {
+    w.string(key!("endpoint.name"), host.short_name());
+    w.literal(r#","endpoint.os":"windows""#);
+    w.literal(match host.role {
+        HostRole::Workstation => r#","endpoint.type":"desktop""#,
+        HostRole::Server | HostRole::DomainController => r#","endpoint.type":"server""#,
+    });
+    w.string(key!("os.name"), &host.os.name);
+    w.string(key!("mgmt.osRevision"), os_build(&host.os.kernel));
+    w.quoted(key!("agent.uuid"), |o| {
         ids::push_hex(o, &ids::bytes::<16>("s1-agent", &[machine]), false)
     });
-    w.string("agent.version", AGENT_VERSION);
-    let domain = host.domain.as_bytes();
-    w.quoted("site.id", |o| {
-        crate::text::push_u64(o, ids::decimal18("s1-site", &[domain]))
-    });
-    w.string("site.name", SITE_NAME);
-    w.quoted("account.id", |o| {
-        crate::text::push_u64(o, ids::decimal18("s1-account", &[domain]))
-    });
-    w.quoted("group.id", |o| {
-        crate::text::push_u64(o, ids::decimal18("s1-group", &[domain]))
-    });
-    w.quoted("mgmt.id", |o| {
-        crate::text::push_u64(o, ids::decimal18("s1-mgmt", &[domain]) % 100_000)
-    });
-    w.string("mgmt.url", MGMT_URL);
-    w.string("dataSource.name", "SentinelOne");
-    w.string("dataSource.category", "security");
-    w.string("i.scheme", "edr");
-    w.string("i.version", "preprocess-lib-1.0");
+    w.literal(concat!(r#","agent.version":""#, agent_version!(), '"'));
+    // Site, account, group and console ids: one per NetBIOS domain of the fleet.
+    let console = ids::bytes::<32>("s1-console", &[host.domain.as_bytes()]);
+    let console_id = |index: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&console[8 * index..8 * index + 8]);
+        100_000_000_000_000_000 + u64::from_le_bytes(word) % 900_000_000_000_000_000
+    };
+    w.quoted(key!("site.id"), |o| push_u64(o, console_id(0)));
+    w.literal(concat!(r#","site.name":""#, site_name!(), '"'));
+    w.quoted(key!("account.id"), |o| push_u64(o, console_id(1)));
+    w.quoted(key!("group.id"), |o| push_u64(o, console_id(2)));
+    w.quoted(key!("mgmt.id"), |o| push_u64(o, console_id(3) % 100_000));
+    w.literal(concat!(
+        r#","mgmt.url":""#,
+        mgmt_url!(),
+        r#"","dataSource.name":"SentinelOne","dataSource.category":"security","#,
+        r#""i.scheme":"edr","i.version":"preprocess-lib-1.0""#
+    ));
 
     // The creator. An unattributed parent keeps only its pid (detsim's choice, see docs).
     let parent = known_parent(event);
@@ -87,14 +104,11 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
     }
     let root = parent.is_none_or(|p| p.logon.guid != process.logon.guid);
     write_process(&mut w, &TGT, host, process, Some(root));
-    w.string(
-        "tgt.file.isSigned",
-        if is_signed(&process.binary) {
-            "signed"
-        } else {
-            "unsigned"
-        },
-    );
+    w.literal(if is_signed(&process.binary) {
+        r#","tgt.file.isSigned":"signed""#
+    } else {
+        r#","tgt.file.isSigned":"unsigned""#
+    });
     w.finish();
 }
 
@@ -118,45 +132,50 @@ struct Keys {
     publisher: &'static str,
     signed: &'static str,
     verified: Option<&'static str>,
-    subsystem: &'static str,
+    /// `subsystem` and `isRedirectCmdProcessor`, constant members written as one literal.
+    constants: &'static str,
     storyline_root: &'static str,
     native64: &'static str,
-    redirect: &'static str,
 }
 
 macro_rules! keys {
     ($prefix:literal, executable: $executable:expr, verified: $verified:expr) => {
         Keys {
-            name: concat!($prefix, ".name"),
-            display_name: concat!($prefix, ".displayName"),
-            cmdline: concat!($prefix, ".cmdline"),
-            pid: concat!($prefix, ".pid"),
-            uid: concat!($prefix, ".uid"),
-            storyline: concat!($prefix, ".storyline.id"),
-            user: concat!($prefix, ".user"),
-            integrity: concat!($prefix, ".integrityLevel"),
-            session: concat!($prefix, ".sessionId"),
-            start: concat!($prefix, ".startTime"),
-            path: concat!($prefix, ".image.path"),
-            md5: concat!($prefix, ".image.md5"),
-            sha1: concat!($prefix, ".image.sha1"),
-            sha256: concat!($prefix, ".image.sha256"),
+            name: concat!(",\"", $prefix, ".name\":"),
+            display_name: concat!(",\"", $prefix, ".displayName\":"),
+            cmdline: concat!(",\"", $prefix, ".cmdline\":"),
+            pid: concat!(",\"", $prefix, ".pid\":"),
+            uid: concat!(",\"", $prefix, ".uid\":"),
+            storyline: concat!(",\"", $prefix, ".storyline.id\":"),
+            user: concat!(",\"", $prefix, ".user\":"),
+            integrity: concat!(",\"", $prefix, ".integrityLevel\":"),
+            session: concat!(",\"", $prefix, ".sessionId\":"),
+            start: concat!(",\"", $prefix, ".startTime\":"),
+            path: concat!(",\"", $prefix, ".image.path\":"),
+            md5: concat!(",\"", $prefix, ".image.md5\":"),
+            sha1: concat!(",\"", $prefix, ".image.sha1\":"),
+            sha256: concat!(",\"", $prefix, ".image.sha256\":"),
             executable: if $executable {
-                Some(concat!($prefix, ".image.binaryIsExecutable"))
+                Some(concat!(",\"", $prefix, ".image.binaryIsExecutable\":"))
             } else {
                 None
             },
-            publisher: concat!($prefix, ".publisher"),
-            signed: concat!($prefix, ".signedStatus"),
+            publisher: concat!(",\"", $prefix, ".publisher\":"),
+            signed: concat!(",\"", $prefix, ".signedStatus\":"),
             verified: if $verified {
-                Some(concat!($prefix, ".verifiedStatus"))
+                Some(concat!(",\"", $prefix, ".verifiedStatus\":"))
             } else {
                 None
             },
-            subsystem: concat!($prefix, ".subsystem"),
-            storyline_root: concat!($prefix, ".isStorylineRoot"),
-            native64: concat!($prefix, ".isNative64Bit"),
-            redirect: concat!($prefix, ".isRedirectCmdProcessor"),
+            constants: concat!(
+                ",\"",
+                $prefix,
+                ".subsystem\":\"SYS_WIN32\",\"",
+                $prefix,
+                ".isRedirectCmdProcessor\":false"
+            ),
+            storyline_root: concat!(",\"", $prefix, ".isStorylineRoot\":"),
+            native64: concat!(",\"", $prefix, ".isNative64Bit\":"),
         }
     };
 }
@@ -211,12 +230,11 @@ fn write_process(
     if let Some(key) = keys.verified {
         w.string(key, if signed { "verified" } else { "unverified" });
     }
-    w.string(keys.subsystem, "SYS_WIN32");
     if let Some(root) = storyline_root {
         w.bool(keys.storyline_root, root);
     }
     w.bool(keys.native64, is_native_64bit(&process.image));
-    w.bool(keys.redirect, false);
+    w.literal(keys.constants);
 }
 
 fn is_signed(binary: &Binary) -> bool {
@@ -231,13 +249,6 @@ fn integrity_level(integrity: Integrity) -> &'static str {
         Integrity::Medium => "MEDIUM",
         Integrity::High => "HIGH",
         Integrity::System => "SYSTEM",
-    }
-}
-
-fn endpoint_type(role: HostRole) -> &'static str {
-    match role {
-        HostRole::Workstation => "desktop",
-        HostRole::Server | HostRole::DomainController => "server",
     }
 }
 
@@ -258,7 +269,7 @@ fn storyline_id(host: &Host, process: &Process) -> [u8; 8] {
 }
 
 /// `trace.id`: a ULID whose time part is the event time.
-fn push_trace_id(out: &mut String, event: &ProcessEvent) {
+fn push_trace_id(out: &mut AsciiBuf<26>, event: &ProcessEvent) {
     let millis = u64::try_from(time::epoch_millis(&event.time)).unwrap_or(0);
     let record = event.record_id.to_le_bytes();
     ids::push_ulid(
@@ -271,9 +282,11 @@ fn push_trace_id(out: &mut String, event: &ProcessEvent) {
 
 /// `event.id`: the trace id, `_`, the record counter.
 fn push_event_id(out: &mut String, event: &ProcessEvent) {
-    push_trace_id(out, event);
+    let mut trace = AsciiBuf::<26>::new();
+    push_trace_id(&mut trace, event);
+    push_ascii(out, trace.as_bytes());
     out.push('_');
-    crate::text::push_u64(out, event.record_id);
+    push_u64(out, event.record_id);
 }
 
 /// Reads one line: the flat keys as they are (nested objects, if any, flattened with dots).

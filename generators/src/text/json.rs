@@ -4,7 +4,7 @@
 //! Renderers write each record straight into the caller's buffer; `serde_json` reads them back,
 //! and the round-trip tests hold the two to the same escaping.
 
-use super::{push_i64, push_u64};
+use super::{find_special, push_i64, push_u64};
 
 /// Appends `text` as a quoted JSON string.
 ///
@@ -20,29 +20,41 @@ pub fn push_string(out: &mut String, text: &str) {
 pub fn push_escaped(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        let escape: &str = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
+    loop {
+        let at = find_special(bytes, start, b"\"\\", needs_escape);
+        let Some(&byte) = bytes.get(at) else {
+            out.push_str(&text[start..]);
+            return;
         };
-        out.push_str(&text[start..at]);
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+        // One copy per plain run; the escape itself is pushed character by character, which
+        // stays inline (Windows paths are full of backslashes).
+        if byte == b'\\' {
+            out.push_str(&text[start..=at]);
+            out.push('\\');
         } else {
-            out.push_str(escape);
+            out.push_str(&text[start..at]);
+            out.push('\\');
+            match byte {
+                b'"' => out.push('"'),
+                b'\n' => out.push('n'),
+                b'\r' => out.push('r'),
+                b'\t' => out.push('t'),
+                0x08 => out.push('b'),
+                0x0c => out.push('f'),
+                _ => {
+                    let hex = b"0123456789abcdef";
+                    out.push_str("u00");
+                    out.push(char::from(hex[usize::from(byte >> 4)]));
+                    out.push(char::from(hex[usize::from(byte & 0xf)]));
+                }
+            }
         }
         start = at + 1;
     }
-    out.push_str(&text[start..]);
+}
+
+fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
 }
 
 /// Appends the lower-cased form of `text` escaped as the inside of a JSON string.
@@ -52,29 +64,57 @@ pub fn push_escaped_lower(out: &mut String, text: &str) {
 
 /// Appends `text` lower- or upper-cased and escaped, without building the cased copy first.
 fn push_escaped_case(out: &mut String, text: &str, upper: bool) {
-    if text.is_ascii() && !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        out.extend(text.bytes().map(|b| {
-            char::from(if upper {
-                b.to_ascii_uppercase()
+    let bytes = text.as_bytes();
+    if !bytes.is_ascii() {
+        let mut buffer = [0u8; 4];
+        for original in text.chars() {
+            if upper {
+                original
+                    .to_uppercase()
+                    .for_each(|c| push_escaped(out, c.encode_utf8(&mut buffer)));
             } else {
-                b.to_ascii_lowercase()
-            })
-        }));
+                original
+                    .to_lowercase()
+                    .for_each(|c| push_escaped(out, c.encode_utf8(&mut buffer)));
+            }
+        }
         return;
     }
-    let mut buffer = [0u8; 4];
-    for original in text.chars() {
+    let wrong_case = |b: &u8| {
         if upper {
-            original
-                .to_uppercase()
-                .for_each(|c| push_escaped(out, c.encode_utf8(&mut buffer)));
+            b.is_ascii_lowercase()
         } else {
-            original
-                .to_lowercase()
-                .for_each(|c| push_escaped(out, c.encode_utf8(&mut buffer)));
+            b.is_ascii_uppercase()
         }
+    };
+    if !bytes.iter().any(wrong_case) {
+        // Already in the wanted case (hex digests usually are).
+        push_escaped(out, text);
+        return;
+    }
+    for chunk in bytes.chunks(64) {
+        let mut cased = [0u8; 64];
+        for (to, from) in cased.iter_mut().zip(chunk) {
+            *to = if upper {
+                from.to_ascii_uppercase()
+            } else {
+                from.to_ascii_lowercase()
+            };
+        }
+        push_escaped(
+            out,
+            std::str::from_utf8(&cased[..chunk.len()]).unwrap_or(""),
+        );
     }
 }
+
+/// The key fragment `,"name":` for [`JsonWriter`] methods, built at compile time.
+macro_rules! key {
+    ($name:expr) => {
+        concat!(",\"", $name, "\":")
+    };
+}
+pub(crate) use key;
 
 /// Writes one JSON object, nested objects included, member by member.
 pub struct JsonWriter<'a> {
@@ -98,17 +138,31 @@ impl<'a> JsonWriter<'a> {
         }
     }
 
+    /// Writes a member's key. `key` is either a bare name, or a fragment made by [`key!`]
+    /// (`,"name":`, recognised by its leading comma) that costs a single copy.
     fn key(&mut self, key: &str) {
-        debug_assert!(!key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20));
         let bit = 1u64 << self.depth;
-        if self.filled & bit != 0 {
+        let filled = self.filled & bit != 0;
+        self.filled |= bit;
+        if let Some(quoted) = key.strip_prefix(',') {
+            debug_assert!(quoted.starts_with('"'));
+            self.out.push_str(if filled { key } else { quoted });
+            return;
+        }
+        debug_assert!(!key.bytes().any(needs_escape));
+        if filled {
             self.out.push(',');
-        } else {
-            self.filled |= bit;
         }
         self.out.push('"');
         self.out.push_str(key);
         self.out.push_str("\":");
+    }
+
+    /// Writes complete constant members given as one fragment that starts with a comma
+    /// (`,"a":"b","c":{"d":1}`), in a single copy; the comma is dropped for a first member.
+    pub fn literal(&mut self, members: &'static str) {
+        debug_assert!(members.starts_with(",\""));
+        self.key(members);
     }
 
     pub fn string(&mut self, key: &str, value: &str) {
@@ -201,19 +255,6 @@ impl<'a> JsonWriter<'a> {
         self.out.push_str("null");
     }
 
-    /// An array of strings.
-    pub fn strings<'s>(&mut self, key: &str, items: impl IntoIterator<Item = &'s str>) {
-        self.key(key);
-        self.out.push('[');
-        for (index, item) in items.into_iter().enumerate() {
-            if index > 0 {
-                self.out.push(',');
-            }
-            push_string(self.out, item);
-        }
-        self.out.push(']');
-    }
-
     /// Opens a nested object; close it with [`JsonWriter::end`].
     pub fn begin(&mut self, key: &str) {
         self.key(key);
@@ -281,7 +322,7 @@ mod tests {
         w.begin_list_of_one("d");
         w.bool("e", true);
         w.end();
-        w.strings("f", ["g", "h"]);
+        w.literal(r#","f":["g","h"]"#);
         w.end();
         w.opt_string("i", None);
         w.quoted("j", |o| o.push_str("2026"));

@@ -20,9 +20,116 @@ pub fn push_u64(out: &mut String, mut value: u64) {
             break;
         }
     }
-    for &digit in &digits[at..] {
-        out.push(digit as char);
+    push_ascii(out, &digits[at..]);
+}
+
+/// A fixed-size stack buffer for short ASCII text built piece by piece (identifiers that are
+/// then encoded), so that building them does not allocate. Bytes past `N` are dropped.
+pub struct AsciiBuf<const N: usize> {
+    bytes: [u8; N],
+    length: usize,
+}
+
+impl<const N: usize> AsciiBuf<N> {
+    pub fn new() -> Self {
+        AsciiBuf {
+            bytes: [0; N],
+            length: 0,
+        }
     }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        let room = (N - self.length).min(bytes.len());
+        self.bytes[self.length..self.length + room].copy_from_slice(&bytes[..room]);
+        self.length += room;
+    }
+
+    /// Appends `value` in decimal, left-padded with zeros to `width` digits.
+    pub fn push_u64(&mut self, mut value: u64, width: usize) {
+        let mut digits = [b'0'; 20];
+        let mut at = digits.len();
+        while value > 0 || at == digits.len() {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        let start = at.min(digits.len().saturating_sub(width));
+        self.push(&digits[start..]);
+    }
+
+    /// Appends `bytes` in standard base64 (RFC 4648 alphabet, `=` padding).
+    pub fn push_base64(&mut self, bytes: &[u8]) {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let group = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            let mut quad = [b'='; 4];
+            for (index, slot) in quad.iter_mut().enumerate().take(chunk.len() + 1) {
+                *slot = ALPHABET[((group >> (18 - 6 * index)) & 0x3f) as usize];
+            }
+            self.push(&quad);
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.length]
+    }
+}
+
+impl<const N: usize> Default for AsciiBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Appends bytes the caller built as ASCII (digits, hex, base64) in one copy.
+pub fn push_ascii(out: &mut String, bytes: &[u8]) {
+    debug_assert!(bytes.is_ascii());
+    out.push_str(std::str::from_utf8(bytes).unwrap_or(""));
+}
+
+const SWAR_ONES: u64 = 0x0101_0101_0101_0101;
+const SWAR_HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the 8 bytes packed in `word` is below `limit` (at most 128).
+fn any_below(word: u64, limit: u8) -> bool {
+    word.wrapping_sub(SWAR_ONES * u64::from(limit)) & !word & SWAR_HIGHS != 0
+}
+
+/// Whether any of the 8 bytes packed in `word` equals `byte`.
+fn any_equal(word: u64, byte: u8) -> bool {
+    any_below(word ^ (SWAR_ONES * u64::from(byte)), 1)
+}
+
+/// The index of the first byte at or after `from` for which `special` holds, or the length.
+///
+/// Whole 8-byte words with no control character and none of `specials` are skipped at once;
+/// text to escape is mostly plain, so most of it never reaches the byte loop.
+pub fn find_special(
+    bytes: &[u8],
+    from: usize,
+    specials: &[u8],
+    special: impl Fn(u8) -> bool,
+) -> usize {
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        if any_below(word, 0x20) || specials.iter().any(|&byte| any_equal(word, byte)) {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at.min(bytes.len())..]
+        .iter()
+        .position(|&byte| special(byte))
+        .map_or(bytes.len(), |offset| at + offset)
 }
 
 /// Appends a signed integer in decimal.
@@ -54,23 +161,11 @@ pub fn push_lower(out: &mut String, text: &str) {
 
 /// Appends `bytes` in standard base64 (RFC 4648 alphabet, `=` padding).
 pub fn push_base64(out: &mut String, bytes: &[u8]) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let group = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for index in 0..4 {
-            if index <= chunk.len() {
-                out.push(char::from(
-                    ALPHABET[((group >> (18 - 6 * index)) & 0x3f) as usize],
-                ));
-            } else {
-                out.push('=');
-            }
-        }
+    // 48 input bytes give 64 output characters; encode a block at a time on the stack.
+    for block in bytes.chunks(48) {
+        let mut encoded = AsciiBuf::<64>::new();
+        encoded.push_base64(block);
+        push_ascii(out, encoded.as_bytes());
     }
 }
 
@@ -105,6 +200,32 @@ mod tests {
         let mut out = String::new();
         push_i64(&mut out, i64::MIN);
         assert_eq!(out, i64::MIN.to_string());
+    }
+
+    #[test]
+    fn find_special_agrees_with_a_byte_scan() {
+        let is_special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+        let texts = [
+            "",
+            "plain ascii text long enough",
+            "x\"",
+            "0123456789abcdef\\",
+            "ab\u{1f}cd",
+            "é文\n",
+        ];
+        for text in texts {
+            for from in 0..=text.len() {
+                let expected = text.as_bytes()[from..]
+                    .iter()
+                    .position(|&b| is_special(b))
+                    .map_or(text.len(), |p| from + p);
+                assert_eq!(
+                    find_special(text.as_bytes(), from, b"\"\\", is_special),
+                    expected,
+                    "{text:?} {from}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -48,23 +48,36 @@ fn nanos(time: &DateTime<Utc>) -> u32 {
 }
 
 fn push_date_time(out: &mut String, time: &DateTime<Utc>, separator: char) {
+    // One conversion to the naive UTC value; each accessor on `DateTime` would redo it.
+    let time = time.naive_utc();
     let year = time.year();
-    if (0..=9999).contains(&year) {
-        push_padded(out, year as u64, 4);
-    } else {
+    let mut text = [0u8; 19];
+    if !(0..=9999).contains(&year) {
         // Outside ISO's four-digit years: keep the sign and all digits rather than wrap.
         out.push_str(&format!("{year:+05}"));
+    } else {
+        put_digits(&mut text[0..4], year as u32);
     }
-    out.push('-');
-    push_padded(out, u64::from(time.month()), 2);
-    out.push('-');
-    push_padded(out, u64::from(time.day()), 2);
-    out.push(separator);
-    push_padded(out, u64::from(time.hour()), 2);
-    out.push(':');
-    push_padded(out, u64::from(time.minute()), 2);
-    out.push(':');
-    push_padded(out, u64::from(time.second()), 2);
+    text[4] = b'-';
+    put_digits(&mut text[5..7], time.month());
+    text[7] = b'-';
+    put_digits(&mut text[8..10], time.day());
+    text[10] = separator as u8;
+    put_digits(&mut text[11..13], time.hour());
+    text[13] = b':';
+    put_digits(&mut text[14..16], time.minute());
+    text[16] = b':';
+    put_digits(&mut text[17..19], time.second());
+    let start = if (0..=9999).contains(&year) { 0 } else { 4 };
+    super::push_ascii(out, &text[start..]);
+}
+
+/// Writes `value` as exactly `slot.len()` decimal digits.
+fn put_digits(slot: &mut [u8], mut value: u32) {
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 fn push_fraction(out: &mut String, nanos: u32, digits: u32, trim: bool) {

@@ -10,31 +10,40 @@
 
 /// Appends `text` escaped for element content or a quoted attribute value.
 pub fn push_escaped(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (at, &byte) in text.as_bytes().iter().enumerate() {
-        let entity: &str = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&apos;",
-            0..=0x1f => "",
-            _ => continue,
-        };
+    loop {
+        let at = super::find_special(bytes, start, b"&<>\"'", needs_escape);
         out.push_str(&text[start..at]);
-        if entity.is_empty() {
-            out.push_str("&#x");
-            if byte >= 0x10 {
-                out.push('1');
+        let Some(&byte) = bytes.get(at) else { return };
+        match byte {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
+            b'\'' => out.push_str("&apos;"),
+            _ => {
+                let hex = b"0123456789ABCDEF";
+                let reference = [
+                    b'&',
+                    b'#',
+                    b'x',
+                    hex[usize::from(byte >> 4)],
+                    hex[usize::from(byte & 0xf)],
+                    b';',
+                ];
+                // `&#x9;` rather than `&#x09;`: no leading zero.
+                let skip = usize::from(byte < 0x10);
+                super::push_ascii(out, &reference[..3]);
+                super::push_ascii(out, &reference[3 + skip..]);
             }
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 0xf)]));
-            out.push(';');
-        } else {
-            out.push_str(entity);
         }
         start = at + 1;
     }
-    out.push_str(&text[start..]);
+}
+
+fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'')
 }
 
 #[cfg(test)]
