@@ -7,6 +7,7 @@ mod pipelines;
 mod records;
 mod rendered;
 mod semantics;
+mod snapshots;
 mod stream;
 
 use detsim_detect::{SigmaDetector, SigmaRule, parse_sigma_rule};

@@ -12,7 +12,7 @@ use crate::bundled::bundled_rules;
 use crate::{detector, fired};
 
 /// `cmd.exe /c whoami` started by a SYSTEM process at `parent_image` with this command line.
-fn cmd_under(parent_image: &str, parent_command_line: &str) -> ProcessEvent {
+pub fn cmd_under(parent_image: &str, parent_command_line: &str) -> ProcessEvent {
     let mut event = testing::event();
     let host = event.host.clone();
     let os = |name: &str| testing::binary(name, name, SignerKind::OsVendor);
