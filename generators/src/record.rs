@@ -5,13 +5,20 @@
 //! flattened into dotted names (`process.parent.name`), and an array of objects becomes one
 //! multi-valued field per leaf, which is how Elasticsearch indexes such documents.
 
+use std::hash::BuildHasherDefault;
+
 use indexmap::IndexMap;
+use rustc_hash::FxHasher;
 use serde_json::Value;
+
+/// Field names are short and never attacker-chosen hash-flooding material inside one record, so
+/// a fast non-cryptographic hash serves lookups better than the default SipHash.
+type Fields = IndexMap<String, Value, BuildHasherDefault<FxHasher>>;
 
 /// One record's fields, in the order the record holds them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
-    fields: IndexMap<String, Value>,
+    fields: Fields,
 }
 
 impl Record {
@@ -21,7 +28,7 @@ impl Record {
 
     pub fn with_capacity(capacity: usize) -> Self {
         Record {
-            fields: IndexMap::with_capacity(capacity),
+            fields: Fields::with_capacity_and_hasher(capacity, Default::default()),
         }
     }
 
@@ -70,24 +77,41 @@ impl Record {
     /// Arrays of scalars stay arrays. Arrays of objects become one array per leaf name, so
     /// `[{"a":1},{"a":2}]` under `x` gives `x.a = [1, 2]`.
     pub fn flatten_json(&mut self, prefix: &str, value: &Value) {
+        self.flatten_owned(prefix, value.clone());
+    }
+
+    /// [`Record::flatten_json`] taking the value, so leaves move instead of being copied.
+    pub fn flatten_owned(&mut self, prefix: &str, value: Value) {
+        let mut name = String::with_capacity(64);
+        name.push_str(prefix);
+        self.flatten_into(&mut name, value);
+    }
+
+    /// Walks `value` with `name` as a reusable buffer holding the current dotted prefix.
+    fn flatten_into(&mut self, name: &mut String, value: Value) {
         match value {
             Value::Object(map) => {
+                let base = name.len();
                 for (key, child) in map {
-                    let name = join(prefix, key);
-                    self.flatten_json(&name, child);
+                    if base > 0 {
+                        name.push('.');
+                    }
+                    name.push_str(&key);
+                    self.flatten_into(name, child);
+                    name.truncate(base);
                 }
             }
             Value::Array(items) if items.iter().any(Value::is_object) => {
                 for item in items {
                     let mut part = Record::new();
-                    part.flatten_json(prefix, item);
-                    for (name, leaf) in part.fields {
-                        self.push_value(name, leaf);
+                    part.flatten_owned(name, item);
+                    for (leaf_name, leaf) in part.fields {
+                        self.push_value(leaf_name, leaf);
                     }
                 }
             }
-            _ => {
-                self.fields.insert(prefix.to_string(), value.clone());
+            leaf => {
+                self.fields.insert(name.clone(), leaf);
             }
         }
     }
@@ -136,14 +160,6 @@ impl FromIterator<(String, Value)> for Record {
         Record {
             fields: iter.into_iter().collect(),
         }
-    }
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
     }
 }
 

@@ -75,14 +75,15 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
     w.begin(key!("process"));
     w.begin(key!("Ext"));
     let parent = known_parent(event);
-    let parent_entity = parent.map(|parent| entity_id(&agent, parent));
+    let agent_text = agent_base64(&agent);
+    let parent_entity = parent.map(|parent| entity_id(&agent_text, parent));
     if let Some(parent_entity) = &parent_entity {
         w.raw(key!("ancestry"), |o| {
             o.push_str("[\"");
             push_ascii(o, parent_entity.as_bytes());
             if let Some(grandparent) = known_grandparent(event) {
                 o.push_str("\",\"");
-                push_ascii(o, entity_id(&agent, grandparent).as_bytes());
+                push_ascii(o, entity_id(&agent_text, grandparent).as_bytes());
             }
             o.push_str("\"]");
         });
@@ -106,7 +107,7 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
     write_code_signature(&mut w, &process.binary, false);
     w.string(key!("command_line"), &process.command_line);
     w.quoted(key!("entity_id"), |o| {
-        push_ascii(o, entity_id(&agent, process).as_bytes())
+        push_ascii(o, entity_id(&agent_text, process).as_bytes())
     });
     w.string(key!("executable"), &process.image);
     w.begin(key!("hash"));
@@ -241,21 +242,10 @@ fn agent_id(host: &Host) -> [u8; 16] {
 }
 
 /// `process.entity_id`: base64 of `<agent id>-<pid>-<start as FILETIME seconds, 9 decimals>`,
-/// the layout Elastic's published sample decodes to.
-fn entity_id(agent: &[u8; 16], process: &Process) -> AsciiBuf<128> {
-    let mut plain = AsciiBuf::<96>::new();
-    let mut text = [0u8; 36];
-    let mut length = 0;
-    for (index, byte) in agent.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            text[length] = b'-';
-            length += 1;
-        }
-        text[length] = b"0123456789abcdef"[usize::from(byte >> 4)];
-        text[length + 1] = b"0123456789abcdef"[usize::from(byte & 0xf)];
-        length += 2;
-    }
-    plain.push(&text);
+/// the layout Elastic's published sample decodes to. The agent id's 36 characters encode to
+/// 48 base64 characters on their own ([`agent_base64`]), so only the rest is encoded here.
+fn entity_id(agent_base64: &AsciiBuf<48>, process: &Process) -> AsciiBuf<128> {
+    let mut plain = AsciiBuf::<48>::new();
     plain.push(b"-");
     plain.push_u64(process.pid.into(), 1);
     plain.push(b"-");
@@ -264,7 +254,26 @@ fn entity_id(agent: &[u8; 16], process: &Process) -> AsciiBuf<128> {
     plain.push(b".");
     plain.push_u64((ticks % 10_000_000) * 100, 9);
     let mut encoded = AsciiBuf::<128>::new();
+    encoded.push(agent_base64.as_bytes());
     encoded.push_base64(plain.as_bytes());
+    encoded
+}
+
+/// The base64 of the agent id's hyphenated text, the first 48 characters of every entity id.
+fn agent_base64(agent: &[u8; 16]) -> AsciiBuf<48> {
+    let mut text = AsciiBuf::<36>::new();
+    for (index, byte) in agent.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            text.push(b"-");
+        }
+        let digits = b"0123456789abcdef";
+        text.push(&[
+            digits[usize::from(byte >> 4)],
+            digits[usize::from(byte & 0xf)],
+        ]);
+    }
+    let mut encoded = AsciiBuf::<48>::new();
+    encoded.push_base64(text.as_bytes());
     encoded
 }
 
