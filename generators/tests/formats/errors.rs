@@ -151,3 +151,44 @@ fn read_lines_numbers_errors_and_goes_on() {
     let fourth = items[2].1.as_ref().unwrap_err().to_string();
     assert!(fourth.starts_with("line 4: invalid UTF-8"), "{fourth}");
 }
+
+#[test]
+fn mutated_records_never_panic() {
+    // A fixed linear congruential sequence: the same mutations on every run.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % bound.max(1)
+    };
+    let inserts = [
+        '<', '>', '&', '"', '\'', '{', '}', '[', ']', ':', ',', '\\', '\0', '\n', 'é', ';', '#',
+    ];
+    for format in Format::ALL {
+        let mut line = String::new();
+        format.render(
+            &testing::event(),
+            &RenderOptions { envelope: true },
+            &mut line,
+        );
+        let original: Vec<char> = line.chars().collect();
+        for _ in 0..400 {
+            let mut chars = original.clone();
+            for _ in 0..1 + next(4) {
+                let at = next(chars.len());
+                match next(3) {
+                    0 => {
+                        chars.remove(at);
+                    }
+                    1 => chars.insert(at, inserts[next(inserts.len())]),
+                    _ => chars[at] = inserts[next(inserts.len())],
+                }
+            }
+            let mutated: String = chars.into_iter().collect();
+            // Any result is acceptable; reaching the next iteration is the assertion.
+            let _ = format.read(&mutated);
+            let _ = read_lines(format, Cursor::new(mutated)).count();
+        }
+    }
+}
