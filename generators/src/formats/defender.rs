@@ -305,48 +305,51 @@ pub fn read(line: &str) -> Result<Record, ReadError> {
 
 /// Reads one line that may be an Event Hubs batch (`{"records":[...]}`), giving every record.
 pub(crate) fn read_batch(line: &str) -> Result<Vec<Record>, ReadError> {
-    let object = parse_object(line)?;
+    let mut object = parse_object(line)?;
     if object.contains_key("properties") || !object.contains_key("records") {
-        return Ok(vec![read_object(&object)?]);
+        return Ok(vec![read_object(object)?]);
     }
-    let Some(Value::Array(items)) = object.get("records") else {
-        let found = object.get("records").map(describe).unwrap_or_default();
-        return Err(ReadError::unexpected("`records` to be an array", &found));
+    let items = match object.shift_remove("records") {
+        Some(Value::Array(items)) => items,
+        other => {
+            let found = other.as_ref().map(describe).unwrap_or_default();
+            return Err(ReadError::unexpected("`records` to be an array", &found));
+        }
     };
     items
-        .iter()
+        .into_iter()
         .map(|item| match item {
             Value::Object(record) => read_object(record),
             other => Err(ReadError::unexpected(
                 "each of `records` to be an object",
-                &describe(other),
+                &describe(&other),
             )),
         })
         .collect()
 }
 
-fn read_object(object: &Map<String, Value>) -> Result<Record, ReadError> {
+fn read_object(mut object: Map<String, Value>) -> Result<Record, ReadError> {
     let mut record = Record::with_capacity(72);
-    match object.get("properties") {
+    match object.shift_remove("properties") {
         None => {
             for (name, value) in object {
-                record.flatten_json(name, value);
+                record.flatten_owned(&name, value);
             }
         }
         Some(Value::Object(properties)) => {
             for (name, value) in properties {
-                record.flatten_json(name, value);
+                record.flatten_owned(&name, value);
             }
             for name in ["category", "time", "tenantId", "operationName"] {
-                if let Some(value) = object.get(name) {
-                    record.flatten_json(name, value);
+                if let Some(value) = object.shift_remove(name) {
+                    record.flatten_owned(name, value);
                 }
             }
         }
         Some(other) => {
             return Err(ReadError::unexpected(
                 "`properties` to be an object",
-                &describe(other),
+                &describe(&other),
             ));
         }
     }

@@ -290,7 +290,7 @@ fn push_event_id(out: &mut String, event: &ProcessEvent) {
 pub fn read(line: &str) -> Result<Record, ReadError> {
     let object = parse_object(line)?;
     let mut record = Record::with_capacity(96);
-    record.flatten_json("", &serde_json::Value::Object(object));
+    record.flatten_owned("", serde_json::Value::Object(object));
     Ok(record)
 }
 

@@ -293,8 +293,8 @@ fn push_event_id(out: &mut String, event: &ProcessEvent) {
 pub fn read(line: &str) -> Result<Record, ReadError> {
     let object = parse_object(line)?;
     let mut record = Record::with_capacity(object.len());
-    for (name, value) in &object {
-        record.flatten_json(name, value);
+    for (name, value) in object {
+        record.flatten_owned(&name, value);
     }
     Ok(record)
 }

@@ -86,13 +86,13 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
 /// Reads one evtx-crate JSON event into its field view: the System fields under the names
 /// listed in `docs/formats.md`, then every EventData member, JSON types kept.
 pub fn read(line: &str) -> Result<Record, ReadError> {
-    let root = parse_object(line)?;
-    let event = match root.get("Event") {
+    let mut root = parse_object(line)?;
+    let mut event = match root.shift_remove("Event") {
         Some(Value::Object(event)) => event,
         Some(other) => {
             return Err(ReadError::unexpected(
                 "`Event` to be an object",
-                &describe(other),
+                &describe(&other),
             ));
         }
         None => return Err(ReadError::missing("Event")),
@@ -108,20 +108,17 @@ pub fn read(line: &str) -> Result<Record, ReadError> {
             ));
         }
     }
-    match event.get("EventData") {
+    match event.shift_remove("EventData") {
         Some(Value::Object(data)) => {
-            for (name, value) in data
-                .iter()
-                .filter(|(name, _)| name.as_str() != "#attributes")
-            {
-                record.flatten_json(name, value);
+            for (name, value) in data.into_iter().filter(|(name, _)| name != "#attributes") {
+                record.flatten_owned(&name, value);
             }
         }
         Some(Value::Null) | None => {}
         Some(other) => {
             return Err(ReadError::unexpected(
                 "`EventData` to be an object",
-                &describe(other),
+                &describe(&other),
             ));
         }
     }
