@@ -2,4 +2,5 @@
 
 mod scenario_errors;
 mod simulator;
+mod suite;
 mod support;

@@ -18,6 +18,7 @@ fn every_bad_scenario_fixture_gets_a_located_error() {
         files.len()
     );
 
+    let mut expected = std::collections::BTreeSet::new();
     for file in files {
         let stem = file.file_stem().unwrap().to_str().unwrap().to_string();
         let text = std::fs::read_to_string(&file).unwrap();
@@ -31,8 +32,9 @@ fn every_bad_scenario_fixture_gets_a_located_error() {
                 "{stem}: no position in `{error}`"
             );
         }
-        with_snapshots(|| {
-            insta::assert_snapshot!(format!("scenario_error__{stem}"), rendered.join("\n"))
-        });
+        let name = format!("scenario_error__{stem}");
+        with_snapshots(|| insta::assert_snapshot!(name.clone(), rendered.join("\n")));
+        expected.insert(format!("{name}.snap"));
     }
+    crate::suite::assert_no_orphans("scenario_error__", &expected);
 }

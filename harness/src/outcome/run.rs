@@ -34,18 +34,37 @@ pub fn run_scenario(
         .map(|d| d.columns().to_vec())
         .unwrap_or_default();
 
-    // fired[format][event * columns + column] holds the hit's fields when the rule fired.
-    let mut fired: Vec<HashMap<usize, Vec<(String, serde_json::Value)>>> = Vec::new();
-    let mut records_by_format: Vec<Vec<Record>> = Vec::new();
-    for detector in detectors {
-        let records = render_and_read(scenario, &events, detector.format)?;
-        let hits = detector.evaluate(&records);
-        fired.push(
-            hits.into_iter()
-                .map(|hit| (hit.record * columns.len() + hit.column, hit.fields))
-                .collect(),
-        );
+    // Each format is rendered, read back and evaluated on its own thread; results are gathered
+    // in format order, so the outcome does not depend on scheduling.
+    type Fired = HashMap<usize, Vec<(String, serde_json::Value)>>;
+    let per_format: Vec<Result<(Vec<Record>, Fired), RunError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = detectors
+            .iter()
+            .map(|detector| {
+                let events = &events;
+                let width = columns.len();
+                scope.spawn(move || {
+                    let records = render_and_read(scenario, events, detector.format)?;
+                    let fired = detector
+                        .evaluate(&records)
+                        .into_iter()
+                        .map(|hit| (hit.record * width + hit.column, hit.fields))
+                        .collect();
+                    Ok((records, fired))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a format thread panicked"))
+            .collect()
+    });
+    let mut fired: Vec<Fired> = Vec::with_capacity(detectors.len());
+    let mut records_by_format: Vec<Vec<Record>> = Vec::with_capacity(detectors.len());
+    for result in per_format {
+        let (records, hits) = result?;
         records_by_format.push(records);
+        fired.push(hits);
     }
 
     let mut outcome = ScenarioOutcome {

@@ -52,8 +52,15 @@ pub fn matrix(outcome: &ScenarioOutcome) -> String {
         .iter()
         .map(|f| f.name().len().max(tags.len() * 3 - 1))
         .collect();
-    let mut header = format!("{:<40}", "event");
-    let mut subheader = format!("{:<40}", "");
+    let labels: Vec<String> = outcome.rows.iter().map(label).collect();
+    let label_width = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 72);
+    let mut header = format!("{:<label_width$}", "event");
+    let mut subheader = format!("{:<label_width$}", "");
     for (format, width) in outcome.formats.iter().zip(&widths) {
         let _ = write!(header, " | {:<width$}", format.name());
         let _ = write!(subheader, " | {:<width$}", tags.join(" "));
@@ -62,14 +69,8 @@ pub fn matrix(outcome: &ScenarioOutcome) -> String {
     out.push('\n');
     out.push_str(subheader.trim_end());
     out.push('\n');
-    for row in &outcome.rows {
-        let parent = row.parent.as_deref().map_or("?", file_name);
-        let mut label = format!("{} {} < {}", row.origin, file_name(&row.image), parent);
-        if label.len() > 40 {
-            label.truncate(39);
-            label.push('~');
-        }
-        let mut line = format!("{label:<40}");
+    for (row, label) in outcome.rows.iter().zip(&labels) {
+        let mut line = format!("{label:<label_width$}");
         for (cells, width) in row.cells.iter().zip(&widths) {
             let symbols: Vec<String> = cells.iter().map(symbol).collect();
             let _ = write!(line, " | {:<width$}", symbols.join(" "));
@@ -106,6 +107,18 @@ pub fn matrix(outcome: &ScenarioOutcome) -> String {
         );
     }
     out
+}
+
+/// `step image < parent`, shortened to 72 characters.
+fn label(row: &crate::outcome::Row) -> String {
+    let parent = row.parent.as_deref().map_or("?", file_name);
+    let label = format!("{} {} < {}", row.origin, file_name(&row.image), parent);
+    if label.chars().count() <= 72 {
+        return label;
+    }
+    let mut short: String = label.chars().take(71).collect();
+    short.push('~');
+    short
 }
 
 /// Short names for the rule columns: `E1`, `S1`, `S2`...

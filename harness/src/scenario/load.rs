@@ -21,6 +21,9 @@ use super::{
 use crate::catalogue::Catalogue;
 use crate::{noise, seed};
 
+/// The words an expectation may use, for messages.
+const VERDICTS: &str = "`alert`, `quiet`, `missed` or `false-positive`";
+
 /// Where a timeline starts when the scenario does not say: a Monday morning.
 pub const DEFAULT_START: &str = "2026-01-05T08:00:00Z";
 
@@ -230,9 +233,12 @@ fn expand_matrix(matrix: &Yaml) -> Result<Vec<IndexMap<String, Yaml>>, String> {
     }
 }
 
-/// `/lsass.exe` for a one-key matrix, `/lsass.exe-system` for more keys; a mapping value
-/// contributes its `name` when it has one.
+/// `/lsass.exe` for a one-key matrix, `/lsass.exe-system` for more keys; a combination with a
+/// `name` key is named by it alone, and a mapping value contributes its own `name`.
 fn matrix_suffix(combination: &IndexMap<String, Yaml>) -> String {
+    if let Some(name) = combination.get("name").and_then(Yaml::as_str) {
+        return format!("/{name}");
+    }
     let parts: Vec<String> = combination
         .values()
         .map(|value| match value {
@@ -902,7 +908,7 @@ impl Checker<'_> {
                         let Some(text) = verdict.as_str() else {
                             self.fail(
                                 &entry_path,
-                                "expected `alert`, `quiet`, `missed` or `false-positive`".into(),
+                                format!("expected {VERDICTS}"),
                                 None,
                             );
                             continue;
@@ -930,19 +936,22 @@ impl Checker<'_> {
     }
 
     fn verdict(&mut self, path: &str, text: &str) -> Option<Verdict> {
-        match text {
-            "alert" => Some(Verdict::Alert),
-            "quiet" => Some(Verdict::Quiet),
-            _ => {
-                let hint = did_you_mean(text, ["alert", "quiet"]);
-                self.fail(
-                    path,
-                    format!("invalid expectation `{text}`: expected `alert` or `quiet`"),
-                    hint,
-                );
-                None
-            }
+        const ALL: [Verdict; 4] = [
+            Verdict::Alert,
+            Verdict::Quiet,
+            Verdict::Missed,
+            Verdict::FalsePositive,
+        ];
+        if let Some(verdict) = ALL.into_iter().find(|v| v.name() == text) {
+            return Some(verdict);
         }
+        let hint = did_you_mean(text, ALL.map(Verdict::name));
+        self.fail(
+            path,
+            format!("invalid expectation `{text}`: expected {VERDICTS}"),
+            hint,
+        );
+        None
     }
 
     /// `all`, `sigma`, `eql`, a format name, or `language/format`.
