@@ -126,6 +126,19 @@ impl<'r> FormatDetectors<'r> {
         &self.status[column]
     }
 
+    /// Whether some EQL rule is a sequence or sample, which needs every record at once.
+    pub fn has_sequences(&self) -> bool {
+        self.eql.iter().any(|(_, rule)| rule.query.is_sequence())
+    }
+
+    /// The EQL rules of a column: the query and the ECS record it reads, for explanations.
+    pub fn eql_rule(&self, column: usize) -> Option<&detsim_eql::Rule> {
+        self.eql
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, rule)| *rule)
+    }
+
     /// Evaluates every rule over records in time order; hits come sorted by record, then rule.
     pub fn evaluate(&self, records: &[Record]) -> Vec<Hit> {
         let mut hits = Vec::new();

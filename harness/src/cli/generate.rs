@@ -1,12 +1,15 @@
-//! `detsim generate`: scenarios to canonical events and labels, on stdout or into a directory.
+//! `detsim generate`: scenarios to events, as canonical JSON lines or in vendor formats, with
+//! their labels and a manifest that lets a dataset be reproduced and checked.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use detsim_generators::model::{Origin, ProcessEvent};
+use detsim_generators::{Format, RenderOptions};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::output::{AtomicFile, progress, write_line};
 use super::{EXIT_OK, GenerateArgs};
@@ -16,24 +19,47 @@ use crate::suite;
 
 pub fn run(args: &GenerateArgs, quiet: bool) -> Result<u8> {
     let scenarios = load(&args.paths, args.seed)?;
+    let formats = match &args.format {
+        None => None,
+        Some(name) => Some(super::test::formats(std::slice::from_ref(name))?),
+    };
+    let options = RenderOptions {
+        envelope: args.envelope,
+    };
+    if args.envelope
+        && !formats
+            .as_ref()
+            .is_some_and(|f| f.contains(&Format::Defender))
+    {
+        bail!(
+            "`--envelope` applies to the defender format: add `--format defender` or `--format all`"
+        );
+    }
     let bar = progress(expected_events(&scenarios), quiet, "generating");
-    let mut summaries = Vec::new();
-    match &args.out {
-        None => {
+
+    let summaries = match (&args.out, &formats) {
+        (None, Some(formats)) if formats.len() > 1 => {
+            bail!("several formats need a directory: add `--out DIR`")
+        }
+        (None, formats) => {
+            let format = formats.as_ref().map(|f| f[0]);
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let mut line = Vec::with_capacity(2048);
+            let mut line = String::with_capacity(4096);
+            let mut summaries = Vec::new();
             for scenario in &scenarios {
                 let mut summary = Summary::new(scenario);
                 for event in Timeline::new(scenario, args.seed) {
                     summary.add(&event);
                     line.clear();
-                    serde_json::to_writer(&mut line, &event)?;
-                    if let Err(error) = write_line(&mut out, &line) {
-                        if error.kind() == std::io::ErrorKind::BrokenPipe {
-                            return Ok(EXIT_OK);
-                        }
-                        return Err(error).context("cannot write to stdout");
+                    match format {
+                        Some(format) => format.render(&event, &options, &mut line),
+                        None => line.push_str(&serde_json::to_string(&event)?),
+                    }
+                    match write_line(&mut out, line.as_bytes()) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(EXIT_OK),
+                        Err(e) => return Err(e).context("cannot write to stdout"),
                     }
                     bar.inc(1);
                 }
@@ -42,34 +68,129 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> Result<u8> {
             out.flush().context("cannot write to stdout")?;
             bar.finish_and_clear();
             eprint!("{}", render_summaries(&summaries));
+            return Ok(EXIT_OK);
         }
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?;
-            let mut events = AtomicFile::create(&dir.join("events.ndjson"))?;
-            let mut labels = AtomicFile::create(&dir.join("labels.ndjson"))?;
-            let mut line = Vec::with_capacity(2048);
-            for scenario in &scenarios {
-                let mut summary = Summary::new(scenario);
-                for event in Timeline::new(scenario, args.seed) {
-                    summary.add(&event);
-                    line.clear();
-                    serde_json::to_writer(&mut line, &event)?;
-                    write_line(events.writer(), &line)?;
-                    line.clear();
-                    serde_json::to_writer(&mut line, &label_record(&event))?;
-                    write_line(labels.writer(), &line)?;
-                    bar.inc(1);
-                }
-                summaries.push(summary);
-            }
-            events.commit()?;
-            labels.commit()?;
+        (Some(dir), formats) => {
+            let summaries = write_dataset(
+                dir,
+                &scenarios,
+                formats.as_deref(),
+                args.seed,
+                &options,
+                &bar,
+            )?;
             bar.finish_and_clear();
-            print!("{}", render_summaries(&summaries));
+            summaries
         }
-    }
+    };
+    print!("{}", render_summaries(&summaries));
     Ok(EXIT_OK)
+}
+
+/// One file of a dataset, hashed and counted as it is written.
+struct DatasetFile {
+    name: String,
+    file: AtomicFile,
+    hasher: Sha256,
+    lines: u64,
+}
+
+impl DatasetFile {
+    fn create(dir: &Path, name: String) -> Result<DatasetFile> {
+        Ok(DatasetFile {
+            file: AtomicFile::create(&dir.join(&name))?,
+            name,
+            hasher: Sha256::new(),
+            lines: 0,
+        })
+    }
+
+    fn line(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hasher.update(bytes);
+        self.hasher.update(b"\n");
+        self.lines += 1;
+        write_line(self.file.writer(), bytes)
+            .with_context(|| format!("cannot write `{}`", self.name))
+    }
+
+    /// Moves the file into place; its manifest entry.
+    fn finish(self) -> Result<serde_json::Value> {
+        let digest = self.hasher.finalize();
+        self.file.commit()?;
+        Ok(json!({
+            "file": self.name,
+            "records": self.lines,
+            "sha256": detsim_generators::model::hex(&digest, false),
+        }))
+    }
+}
+
+/// Writes `DIR/<format>.<ext>` per format (or `DIR/events.ndjson`), `DIR/labels.ndjson` and
+/// `DIR/manifest.json`. Files appear under their names only when complete.
+fn write_dataset(
+    dir: &Path,
+    scenarios: &[Scenario],
+    formats: Option<&[Format]>,
+    seed: u64,
+    options: &RenderOptions,
+    bar: &indicatif::ProgressBar,
+) -> Result<Vec<Summary>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut outputs: Vec<(Option<Format>, DatasetFile)> = match formats {
+        None => vec![(None, DatasetFile::create(dir, "events.ndjson".into())?)],
+        Some(formats) => formats
+            .iter()
+            .map(|&f| {
+                Ok((
+                    Some(f),
+                    DatasetFile::create(dir, format!("{}.{}", f.name(), f.extension()))?,
+                ))
+            })
+            .collect::<Result<_>>()?,
+    };
+    let mut labels = DatasetFile::create(dir, "labels.ndjson".into())?;
+    let id_formats: Vec<Format> = formats.map_or(Format::ALL.to_vec(), <[Format]>::to_vec);
+
+    let mut line = String::with_capacity(4096);
+    let mut summaries = Vec::new();
+    for scenario in scenarios {
+        let mut summary = Summary::new(scenario);
+        for event in Timeline::new(scenario, seed) {
+            summary.add(&event);
+            for (format, output) in &mut outputs {
+                line.clear();
+                match format {
+                    Some(format) => format.render(&event, options, &mut line),
+                    None => line.push_str(&serde_json::to_string(&event)?),
+                }
+                output.line(line.as_bytes())?;
+            }
+            labels.line(serde_json::to_string(&label_record(&event, &id_formats))?.as_bytes())?;
+            bar.inc(1);
+        }
+        summaries.push(summary);
+    }
+
+    let mut files = Vec::new();
+    for (_, output) in outputs {
+        files.push(output.finish()?);
+    }
+    files.push(labels.finish()?);
+    let manifest = json!({
+        "detsim_version": env!("CARGO_PKG_VERSION"),
+        "seed": seed,
+        "scenarios": scenarios.iter().map(|s| json!({"name": s.name, "source": s.source})).collect::<Vec<_>>(),
+        "formats": formats.map(|f| f.iter().map(|f| f.name()).collect::<Vec<_>>()),
+        "envelope": options.envelope,
+        "native_ids": id_formats.iter().map(|f| (f.name().to_string(), json!(f.native_id_field()))).collect::<serde_json::Map<_, _>>(),
+        "files": files,
+    });
+    let mut file = AtomicFile::create(&dir.join("manifest.json"))?;
+    file.writer()
+        .write_all(serde_json::to_string_pretty(&manifest)?.as_bytes())?;
+    file.writer().write_all(b"\n")?;
+    file.commit()?;
+    Ok(summaries)
 }
 
 /// Loads scenarios from paths, or the built-in suite when there are none; any problem is an
@@ -108,8 +229,9 @@ fn expected_events(scenarios: &[Scenario]) -> Option<u64> {
     Some(total)
 }
 
-/// The ground truth of one event, as written to `labels.ndjson`.
-pub fn label_record(event: &ProcessEvent) -> serde_json::Value {
+/// The ground truth of one event, as written to `labels.ndjson`, with the event's native
+/// identifier in each format so the labels join to every format's file.
+pub fn label_record(event: &ProcessEvent, formats: &[Format]) -> serde_json::Value {
     let label = &event.label;
     let mut record = json!({
         "seq": event.seq,
@@ -131,6 +253,11 @@ pub fn label_record(event: &ProcessEvent) -> serde_json::Value {
     if !label.expect.is_empty() {
         record["expect"] = json!(label.expect);
     }
+    let ids: serde_json::Map<String, serde_json::Value> = formats
+        .iter()
+        .map(|f| (f.name().to_string(), json!(f.native_id(event))))
+        .collect();
+    record["ids"] = serde_json::Value::Object(ids);
     record
 }
 

@@ -1,6 +1,8 @@
 //! The `detsim` command line: argument definitions and dispatch to one module per command.
 
 mod bench;
+mod eval;
+mod explain;
 mod generate;
 mod lint;
 mod output;
@@ -56,22 +58,48 @@ Examples:
 Exit codes: 0 every expectation held, 1 some failed or a snapshot changed, 2 input error.")]
     Test(TestArgs),
 
-    /// Generate the events of scenarios, as canonical JSON lines with their labels
+    /// Generate the events of scenarios, canonical or as each vendor writes them, with labels
     #[command(after_help = "\
 Examples:
-  detsim generate scenarios/lsass-spawns-cmd.yaml            events on stdout
-  detsim generate scenarios/ --seed 42 --out dataset/        dataset/events.ndjson, dataset/labels.ndjson
-  detsim generate                                            the built-in suite
+  detsim generate scenarios/lsass-spawns-cmd.yaml                 canonical events on stdout
+  detsim generate scenarios/lsass-spawns-cmd.yaml --format sysmon Sysmon event XML on stdout
+  detsim generate scenarios/ --format all --seed 42 --out dataset/
+      dataset/sysmon.xml, sysmon-json.ndjson, ecs.ndjson, defender.ndjson, sentinelone.ndjson,
+      labels.ndjson and manifest.json (versions, seed, counts and SHA-256 of every file)
+  detsim generate --format defender --envelope --out dataset/     Defender streaming API form
 
 The same scenarios and seed always give byte-identical output.")]
     Generate(GenerateArgs),
 
-    /// Check scenario files and report every problem; exit 1 if there is any
+    /// Check scenarios and rules and report every problem; exit 1 if there is any
     #[command(after_help = "\
 Examples:
-  detsim lint scenarios/
-  detsim lint my-scenario.yaml other-scenarios/")]
+  detsim lint                                     the built-in scenarios and rules
+  detsim lint scenarios/ rules/
+  detsim lint my-scenario.yaml my-rules/
+  detsim lint detection-rules/rules/windows/      Elastic's published TOML rules")]
     Lint(LintArgs),
+
+    /// Evaluate rules over existing records (detsim's or a product's real export)
+    #[command(after_help = "\
+Examples:
+  detsim eval --format sysmon dataset/sysmon.xml                      the bundled rules
+  detsim eval --rules my-rules/ --format ecs export.ndjson
+  detsim eval --rules rules/sigma --format ecs --pipeline my-ecs.yml export.ndjson
+  cat rows.ndjson | detsim eval --format defender
+
+One JSON line per alert on stdout: rule key, id, title, language, format, record identifier,
+file, line and the fields that matched. A summary on stderr: records read, bad lines (with
+their line numbers; the rest of the file still reads), alerts per rule. Exit 2 when a line
+could not be read.")]
+    Eval(EvalArgs),
+
+    /// Explain, field by field, why a rule fired or not on records
+    #[command(after_help = "\
+Examples:
+  detsim explain --rule cmd-unusual-parent --format sysmon dataset/sysmon.xml --line 57
+  detsim explain --rule 4b991083-3d0e-44ce-8fc4-b254025d8d4b --format ecs record.json")]
+    Explain(ExplainArgs),
 
     /// Measure noise-generation speed and peak memory
     #[command(after_help = "\
@@ -90,9 +118,19 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
-    /// Write DIR/events.ndjson and DIR/labels.ndjson instead of events on stdout
+    /// Write a dataset into DIR: one file per format (or events.ndjson), labels.ndjson and
+    /// manifest.json, instead of events on stdout
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Render in a vendor format (sysmon, sysmon-json, ecs, defender, sentinelone) or `all`;
+    /// canonical JSON when absent
+    #[arg(long, value_name = "NAME|all")]
+    pub format: Option<String>,
+
+    /// Wrap Defender rows as the streaming API writes them (category, properties)
+    #[arg(long)]
+    pub envelope: bool,
 }
 
 /// Output of `detsim test`.
@@ -154,8 +192,59 @@ pub struct TestArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Rule files or directories (the bundled rules when none is given)
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Only the rules with this key or id
+    #[arg(long = "rule", value_name = "KEY")]
+    pub rule: Vec<String>,
+
+    /// Format of the records
+    #[arg(long, value_name = "NAME")]
+    pub format: String,
+
+    /// A Sigma pipeline of your own for this format, replacing the bundled one
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+
+    #[arg(skip)]
+    pub pipelines: Vec<String>,
+
+    /// Files of records, one per line (stdin when none is given)
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule's key or id (both languages when they share a key)
+    #[arg(long, value_name = "KEY")]
+    pub rule: String,
+
+    /// Format of the records
+    #[arg(long, value_name = "NAME")]
+    pub format: String,
+
+    /// Rule files or directories (the bundled rules when none is given)
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// A Sigma pipeline of your own for this format
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+
+    /// Only the record on this line
+    #[arg(long, value_name = "N")]
+    pub line: Option<usize>,
+
+    /// A file of records (stdin when absent)
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Scenario files or directories (the built-in suite when none is given)
+    /// Scenario and rule files or directories (the built-in ones when none is given)
     pub paths: Vec<PathBuf>,
 }
 
@@ -185,6 +274,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Test(args)) => test::run(&args, cli.quiet),
         Some(Command::Generate(args)) => generate::run(&args, cli.quiet),
         Some(Command::Lint(args)) => lint::run(&args),
+        Some(Command::Eval(args)) => eval::run(&args),
+        Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Bench(args)) => bench::run(&args, cli.quiet),
     };
     match result {
