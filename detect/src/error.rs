@@ -98,28 +98,8 @@ impl PipelineError {
 pub enum DetectError {
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
-    #[error("cannot read pipeline `{path}`: {message}")]
-    PipelineRead { path: String, message: String },
     #[error("unknown rule `{0}`, expected a rule key or a sigma id of the loaded rules")]
     UnknownRule(String),
-    #[error("rule `{key}` is not applicable to {format}: {reason}")]
-    NotApplicable {
-        key: String,
-        format: String,
-        reason: String,
-    },
-    #[error("rule `{key}` cannot run on {format}: unmappable fields {}", quote_list(.fields))]
-    Unmappable {
-        key: String,
-        format: String,
-        fields: Vec<String>,
-    },
-    #[error("rule `{key}` was rejected for {format}: {message}")]
-    Rejected {
-        key: String,
-        format: String,
-        message: String,
-    },
 }
 
 /// `a`, `b` as backquoted, comma-separated text.
