@@ -207,3 +207,40 @@ fn added_conditions_hold_negated_prepended_and_beside_selectors() {
         "event.type is not start: quiet"
     );
 }
+
+#[test]
+fn pysigma_named_conditions_and_expressions_are_translated() {
+    // pySigma's newer form: conditions as a mapping of names, combined by `rule_cond_expr`.
+    let text = "name: mine\ntransformations:\n  - id: refuse\n    type: rule_failure\n    \
+                message: only windows process creations\n    rule_conditions:\n      \
+                proc:\n        type: logsource\n        category: process_creation\n      \
+                win:\n        type: logsource\n        product: windows\n    \
+                rule_cond_expr: not (proc and win)\n";
+    let pipeline = FormatPipeline::parse(text, "mine.yml").unwrap();
+    let mut rules = rule("    selection:\n        Image: x\n    condition: selection");
+    let linux = "title: l\nlogsource:\n  category: process_creation\n  product: linux\n\
+                 detection:\n  sel:\n    Image: x\n  condition: sel\n";
+    rules.extend(detsim_detect::parse_sigma_rule(linux, "linux.yml").unwrap());
+    let detector = SigmaDetector::with_pipeline(&rules, Format::Ecs, pipeline);
+    let coverage: Vec<Coverage> = detector
+        .coverage()
+        .into_iter()
+        .map(|c| c.coverage)
+        .collect();
+    assert_eq!(coverage[0], Coverage::Applicable);
+    assert_eq!(
+        coverage[1],
+        Coverage::NotApplicable {
+            reason: "only windows process creations".to_string()
+        }
+    );
+
+    let unknown = text.replace("not (proc and win)", "not (proc and windows)");
+    let err = FormatPipeline::parse(&unknown, "mine.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("names `windows`, which is no condition id"),
+        "{err}"
+    );
+}
