@@ -1,5 +1,6 @@
 //! detsim's integration tests: one binary, one module per part of the pipeline.
 
+mod cli;
 mod scenario_errors;
 mod simulator;
 mod suite;

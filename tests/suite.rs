@@ -32,11 +32,18 @@ fn every_bundled_scenario_matches_its_outcome_snapshot() {
         if !outcome.passed() {
             failures.push(format!("{}: {:#?}", outcome.scenario, outcome.failures));
         }
-        let name = format!("suite__{}", snapshot_name(&scenario.name).trim_end_matches(".txt"));
+        let name = format!(
+            "suite__{}",
+            snapshot_name(&scenario.name).trim_end_matches(".txt")
+        );
         with_snapshots(|| insta::assert_snapshot!(name.clone(), matrix(&outcome)));
         expected.insert(format!("{name}.snap"));
     }
-    assert!(failures.is_empty(), "failed expectations:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failed expectations:\n{}",
+        failures.join("\n")
+    );
     assert_no_orphans("suite__", &expected);
 }
 
@@ -48,5 +55,8 @@ pub fn assert_no_orphans(prefix: &str, expected: &BTreeSet<String>) {
         .filter(|name| name.starts_with(prefix) && name.ends_with(".snap"))
         .filter(|name| !expected.contains(name))
         .collect();
-    assert!(orphans.is_empty(), "unreferenced snapshots, delete them: {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "unreferenced snapshots, delete them: {orphans:?}"
+    );
 }
