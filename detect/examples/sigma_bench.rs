@@ -5,7 +5,7 @@
 //! the same records as flat JSON (`JsonEvent`), with the rules detsim's pipeline produced. The
 //! JSON documents are built before timing, so the baseline pays no conversion.
 //!
-//! Run: `CARGO_TARGET_DIR=/work/target-detect cargo run --release -p detsim-detect --example bench`
+//! Run: `cargo run --release -p detsim-detect --example sigma_bench`
 
 use std::ops::Range;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Measures single-threaded evaluation speed of the bundled rule (cmd.exe under an unusual
 //! parent) over synthetic flat ECS-like process events.
 //!
-//! Run: `cargo run --release -p detsim-eql --example bench`
+//! Run: `cargo run --release -p detsim-eql --example eql_bench`
 
 use detsim_eql::Rule;
 use serde_json::{Map, Value, json};
