@@ -1,6 +1,7 @@
 //! detsim's integration tests: one binary, one module per part of the pipeline.
 
 mod cli;
+mod normalisation;
 mod scenario_errors;
 mod simulator;
 mod suite;
