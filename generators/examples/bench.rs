@@ -10,7 +10,7 @@ use detsim_generators::{Format, ProcessEvent, RenderOptions, testing};
 
 const EVENTS: u64 = 100_000;
 /// Timed passes per format; the best is reported, to discount scheduling noise.
-const PASSES: usize = 3;
+const PASSES: usize = 5;
 
 fn main() {
     let fleet = testing::Fleet::new(16);
@@ -24,9 +24,15 @@ fn main() {
         "{:<20} {:>13} {:>13} {:>13} {:>13} {:>7}",
         "format", "render ev/s", "(wall)", "read ev/s", "(wall)", "bytes"
     );
+    // Optional arguments name the formats to time (`defender+envelope` for the wrapped form).
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
     let mut cases: Vec<(Format, bool)> =
         Format::ALL.iter().map(|format| (*format, false)).collect();
     cases.push((Format::Defender, true));
+    cases.retain(|(format, envelope)| {
+        let name = format!("{format}{}", if *envelope { "+envelope" } else { "" });
+        wanted.is_empty() || wanted.contains(&name)
+    });
     for (format, envelope) in cases {
         let options = RenderOptions { envelope };
         let render = best(|| {

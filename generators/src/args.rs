@@ -22,6 +22,34 @@ pub fn split_command_line(command_line: &str) -> Vec<String> {
     args
 }
 
+/// The program (first argument) of a non-empty command line, and the rest of the line from
+/// its first non-blank character after the program (empty when there are no more arguments).
+pub fn split_program(command_line: &str) -> Option<(&str, &str)> {
+    let bytes = command_line.as_bytes();
+    let is_blank = |byte: u8| byte == b' ' || byte == b'\t';
+    let (program, mut at) = match bytes.first()? {
+        // Quoted: up to the next quote, no escapes.
+        b'"' => {
+            let end = bytes[1..]
+                .iter()
+                .position(|&b| b == b'"')
+                .map_or(bytes.len(), |p| p + 1);
+            (&command_line[1..end], (end + 1).min(bytes.len()))
+        }
+        _ => {
+            let end = bytes
+                .iter()
+                .position(|&b| is_blank(b))
+                .unwrap_or(bytes.len());
+            (&command_line[..end], end)
+        }
+    };
+    while at < bytes.len() && is_blank(bytes[at]) {
+        at += 1;
+    }
+    Some((program, &command_line[at..]))
+}
+
 /// Calls `emit` with each argument in turn and returns their number. Arguments without a quote
 /// are passed as slices of `command_line`; the others are built in `scratch`, which callers
 /// reuse so that splitting does not allocate per argument.
@@ -30,28 +58,13 @@ pub fn for_each_arg(
     scratch: &mut Vec<u8>,
     mut emit: impl FnMut(&str),
 ) -> usize {
-    let bytes = command_line.as_bytes();
-    if bytes.is_empty() {
+    let Some((program, rest)) = split_program(command_line) else {
         return 0;
-    }
+    };
+    emit(program);
+    let bytes = command_line.as_bytes();
     let is_blank = |byte: u8| byte == b' ' || byte == b'\t';
-
-    // The program: no escapes, quotes only delimit.
-    let mut at;
-    if bytes[0] == b'"' {
-        let end = bytes[1..]
-            .iter()
-            .position(|&b| b == b'"')
-            .map_or(bytes.len(), |p| p + 1);
-        emit(&command_line[1..end]);
-        at = (end + 1).min(bytes.len());
-    } else {
-        at = bytes
-            .iter()
-            .position(|&b| is_blank(b))
-            .unwrap_or(bytes.len());
-        emit(&command_line[..at]);
-    }
+    let mut at = command_line.len() - rest.len();
     let mut count = 1;
 
     loop {

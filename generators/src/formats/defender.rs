@@ -59,9 +59,9 @@ fn write_columns(w: &mut JsonWriter<'_>, event: &ProcessEvent) {
     w.literal(r#","ActionType":"ProcessCreated""#);
     w.string(key!("FileName"), process.name());
     w.string(key!("FolderPath"), &process.image);
-    w.lower(key!("SHA1"), &binary.sha1);
-    w.lower(key!("SHA256"), &binary.sha256);
-    w.lower(key!("MD5"), &binary.md5);
+    w.string(key!("SHA1"), &binary.sha1);
+    w.string(key!("SHA256"), &binary.sha256);
+    w.string(key!("MD5"), &binary.md5);
     w.u64(key!("FileSize"), binary.size);
     write_version_info(w, &PROCESS_VERSION_INFO, Some(binary));
     w.u64(key!("ProcessId"), process.pid.into());
@@ -92,9 +92,9 @@ fn write_columns(w: &mut JsonWriter<'_>, event: &ProcessEvent) {
     match parent {
         Some(parent) => {
             let binary = &*parent.binary;
-            w.lower(key!("InitiatingProcessSHA1"), &binary.sha1);
-            w.lower(key!("InitiatingProcessSHA256"), &binary.sha256);
-            w.lower(key!("InitiatingProcessMD5"), &binary.md5);
+            w.string(key!("InitiatingProcessSHA1"), &binary.sha1);
+            w.string(key!("InitiatingProcessSHA256"), &binary.sha256);
+            w.string(key!("InitiatingProcessMD5"), &binary.md5);
             w.string(key!("InitiatingProcessFileName"), parent.name());
             w.u64(key!("InitiatingProcessFileSize"), binary.size);
         }

@@ -7,12 +7,12 @@
 
 use super::{Elevation, elevation, known_grandparent, known_parent, push_guid};
 use crate::RenderOptions;
-use crate::args::for_each_arg;
+use crate::args::{for_each_arg, split_program};
 use crate::ids;
 use crate::model::{Binary, Host, Process, ProcessEvent, SignerKind};
 use crate::read::{ReadError, parse_object};
 use crate::record::Record;
-use crate::text::json::{JsonWriter, key, push_string};
+use crate::text::json::{JsonWriter, key, push_string, push_words};
 use crate::text::{self, AsciiBuf, push_ascii, push_hex_u64, push_lower, push_u64, time};
 
 /// The field a labelled dataset joins on.
@@ -205,14 +205,24 @@ fn write_args(w: &mut JsonWriter<'_>, command_line: &str, scratch: &mut Vec<u8>)
     let mut count = 0;
     w.raw(key!("args"), |o| {
         o.push('[');
-        let mut written = 0;
-        count = for_each_arg(command_line, scratch, |arg| {
-            if written > 0 {
-                o.push(',');
+        count = match split_program(command_line) {
+            None => 0,
+            // Without a quote after the program, arguments are the blank-separated words.
+            Some((program, rest)) if !rest.contains('"') => {
+                push_string(o, program);
+                1 + push_words(o, rest)
             }
-            written += 1;
-            push_string(o, arg);
-        });
+            Some(_) => {
+                let mut written = 0;
+                for_each_arg(command_line, scratch, |arg| {
+                    if written > 0 {
+                        o.push(',');
+                    }
+                    written += 1;
+                    push_string(o, arg);
+                })
+            }
+        };
         o.push(']');
     });
     w.u64(key!("args_count"), count as u64);

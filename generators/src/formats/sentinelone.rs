@@ -215,9 +215,9 @@ fn write_process(
     w.u64(keys.session, process.logon.session.into());
     w.i64(keys.start, time::epoch_millis(&process.start));
     w.string(keys.path, &process.image);
-    w.lower(keys.md5, &binary.md5);
-    w.lower(keys.sha1, &binary.sha1);
-    w.lower(keys.sha256, &binary.sha256);
+    w.string(keys.md5, &binary.md5);
+    w.string(keys.sha1, &binary.sha1);
+    w.string(keys.sha256, &binary.sha256);
     if let Some(key) = keys.executable {
         w.bool(key, true);
     }

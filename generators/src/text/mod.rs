@@ -8,19 +8,44 @@ pub mod time;
 pub mod xml;
 pub mod xml_read;
 
-/// Appends an unsigned integer in decimal.
-pub fn push_u64(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
+/// Two-digit pairs `00` to `99`, for converting numbers two digits at a time.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `value` in decimal at the end of `digits`; returns where the digits start.
+fn decimal(digits: &mut [u8; 20], mut value: u64) -> usize {
     let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+    while value >= 100 {
+        let pair = usize::try_from(value % 100).unwrap_or(0) * 2;
+        value /= 100;
+        at -= 2;
+        digits[at] = PAIRS[pair];
+        digits[at + 1] = PAIRS[pair + 1];
     }
-    push_ascii(out, &digits[at..]);
+    if value >= 10 {
+        let pair = usize::try_from(value).unwrap_or(0) * 2;
+        at -= 2;
+        digits[at] = PAIRS[pair];
+        digits[at + 1] = PAIRS[pair + 1];
+    } else {
+        at -= 1;
+        digits[at] = b'0' + value as u8;
+    }
+    at
+}
+
+/// Appends an unsigned integer in decimal.
+pub fn push_u64(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let start = decimal(&mut digits, value);
+    // Pushed one by one: for a handful of digits that beats validating and copying a slice.
+    out.reserve(digits.len() - start);
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
 }
 
 /// A fixed-size stack buffer for short ASCII text built piece by piece (identifiers that are
@@ -44,16 +69,10 @@ impl<const N: usize> AsciiBuf<N> {
         self.length += room;
     }
 
-    /// Appends `value` in decimal, left-padded with zeros to `width` digits.
-    pub fn push_u64(&mut self, mut value: u64, width: usize) {
+    /// Appends `value` in decimal, left-padded with zeros to `width` digits (at most 20).
+    pub fn push_u64(&mut self, value: u64, width: usize) {
         let mut digits = [b'0'; 20];
-        let mut at = digits.len();
-        while value > 0 || at == digits.len() {
-            at -= 1;
-            digits[at] = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-        let start = at.min(digits.len().saturating_sub(width));
+        let start = decimal(&mut digits, value).min(digits.len().saturating_sub(width));
         self.push(&digits[start..]);
     }
 
