@@ -4,6 +4,7 @@
 //! stream without allocating per field.
 
 pub mod json;
+pub mod json_string;
 pub mod time;
 pub mod xml;
 pub mod xml_read;
