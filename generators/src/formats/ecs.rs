@@ -35,11 +35,12 @@ macro_rules! ecs_version {
 pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) {
     let host = &*event.host;
     let process = &*event.process;
-    let agent = agent_id(host);
+    // Values written twice are formatted once.
+    let agent = agent_text(host);
     let mut w = JsonWriter::new(out);
-    w.quoted(key!("@timestamp"), |o| time::push_iso(o, &event.time, 7));
+    let timestamp = w.quoted_marked(key!("@timestamp"), |o| time::push_iso(o, &event.time, 7));
     w.begin(key!("agent"));
-    w.quoted(key!("id"), |o| ids::push_uuid(o, &agent));
+    w.quoted(key!("id"), |o| push_ascii(o, agent.as_bytes()));
     w.literal(concat!(
         r#","type":"endpoint","version":""#,
         agent_version!(),
@@ -54,13 +55,13 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
     ));
     w.begin(key!("elastic"));
     w.begin(key!("agent"));
-    w.quoted(key!("id"), |o| ids::push_uuid(o, &agent));
+    w.quoted(key!("id"), |o| push_ascii(o, agent.as_bytes()));
     w.end();
     w.end();
 
     w.begin(key!("event"));
     w.literal(r#","action":"start","category":["process"]"#);
-    w.quoted(key!("created"), |o| time::push_iso(o, &event.time, 7));
+    w.quoted_again(key!("created"), timestamp);
     w.literal(r#","dataset":"endpoint.events.process""#);
     w.quoted(key!("id"), |o| push_event_id(o, event));
     w.literal(r#","kind":"event","module":"endpoint""#);
@@ -246,9 +247,21 @@ fn write_code_signature(w: &mut JsonWriter<'_>, binary: &Binary, ext: bool) {
     w.end();
 }
 
-/// The Endpoint agent id: a version-4 UUID derived from the machine id.
-fn agent_id(host: &Host) -> [u8; 16] {
-    ids::uuid4("elastic-agent-id", &[&host.machine_id.0])
+/// The Endpoint agent id: a version-4 UUID derived from the machine id, as text.
+fn agent_text(host: &Host) -> AsciiBuf<36> {
+    let uuid = ids::uuid4("elastic-agent-id", &[&host.machine_id.0]);
+    let mut text = AsciiBuf::<36>::new();
+    for (index, byte) in uuid.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            text.push(b"-");
+        }
+        let digits = b"0123456789abcdef";
+        text.push(&[
+            digits[usize::from(byte >> 4)],
+            digits[usize::from(byte & 0xf)],
+        ]);
+    }
+    text
 }
 
 /// `process.entity_id`: base64 of `<agent id>-<pid>-<start as FILETIME seconds, 9 decimals>`,
@@ -270,20 +283,9 @@ fn entity_id(agent_base64: &AsciiBuf<48>, process: &Process) -> AsciiBuf<128> {
 }
 
 /// The base64 of the agent id's hyphenated text, the first 48 characters of every entity id.
-fn agent_base64(agent: &[u8; 16]) -> AsciiBuf<48> {
-    let mut text = AsciiBuf::<36>::new();
-    for (index, byte) in agent.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            text.push(b"-");
-        }
-        let digits = b"0123456789abcdef";
-        text.push(&[
-            digits[usize::from(byte >> 4)],
-            digits[usize::from(byte & 0xf)],
-        ]);
-    }
+fn agent_base64(agent: &AsciiBuf<36>) -> AsciiBuf<48> {
     let mut encoded = AsciiBuf::<48>::new();
-    encoded.push_base64(text.as_bytes());
+    encoded.push_base64(agent.as_bytes());
     encoded
 }
 

@@ -89,21 +89,41 @@ pub fn render(event: &ProcessEvent, _options: &RenderOptions, out: &mut String) 
         r#""i.scheme":"edr","i.version":"preprocess-lib-1.0""#
     ));
 
+    // Storyline ids follow logons, so relatives of one logon share one computation.
+    let storyline = storyline_id(host, process);
+    let storyline_of = |relative: &Process, known: &Process, id: [u8; 8]| {
+        if relative.logon.guid == known.logon.guid {
+            id
+        } else {
+            storyline_id(host, relative)
+        }
+    };
+
     // The creator. An unattributed parent keeps only its pid (detsim's choice, see docs).
     let parent = known_parent(event);
-    match parent {
-        Some(parent) => {
+    let parent_storyline = parent.map(|parent| storyline_of(parent, process, storyline));
+    match (parent, parent_storyline) {
+        (Some(parent), Some(parent_storyline)) => {
             let root = known_grandparent(event).is_none_or(|g| g.logon.guid != parent.logon.guid);
-            write_process(&mut w, &SRC, host, parent, Some(root));
+            let ids = Ids {
+                uid: process_uid(host, parent),
+                storyline: parent_storyline,
+            };
+            write_process(&mut w, &SRC, ids, parent, Some(root));
+            if let Some(grandparent) = known_grandparent(event) {
+                let storyline = storyline_of(grandparent, parent, parent_storyline);
+                let ids = Ids {
+                    uid: process_uid(host, grandparent),
+                    storyline,
+                };
+                // Whether the grandparent began its storyline depends on its own parent.
+                write_process(&mut w, &SRC_PARENT, ids, grandparent, None);
+            }
         }
-        None => w.u64(SRC.pid, event.parent.pid().into()),
-    }
-    if let Some(grandparent) = known_grandparent(event) {
-        // Whether the grandparent began its storyline depends on its own parent, unknown here.
-        write_process(&mut w, &SRC_PARENT, host, grandparent, None);
+        _ => w.u64(SRC.pid, event.parent.pid().into()),
     }
     let root = parent.is_none_or(|p| p.logon.guid != process.logon.guid);
-    write_process(&mut w, &TGT, host, process, Some(root));
+    write_process(&mut w, &TGT, Ids { uid, storyline }, process, Some(root));
     w.literal(if is_signed(&process.binary) {
         r#","tgt.file.isSigned":"signed""#
     } else {
@@ -184,11 +204,18 @@ const SRC: Keys = keys!("src.process", executable: true, verified: true);
 const SRC_PARENT: Keys = keys!("src.process.parent", executable: false, verified: false);
 const TGT: Keys = keys!("tgt.process", executable: true, verified: true);
 
+/// A process's derived identifiers.
+#[derive(Clone, Copy)]
+struct Ids {
+    uid: [u8; 8],
+    storyline: [u8; 8],
+}
+
 /// One process block; `storyline_root` is written only when it is known.
 fn write_process(
     w: &mut JsonWriter<'_>,
     keys: &Keys,
-    host: &Host,
+    ids: Ids,
     process: &Process,
     storyline_root: Option<bool>,
 ) {
@@ -204,12 +231,8 @@ fn write_process(
     w.string(keys.display_name, description);
     w.string(keys.cmdline, &process.command_line);
     w.u64(keys.pid, process.pid.into());
-    w.quoted(keys.uid, |o| {
-        ids::push_hex(o, &process_uid(host, process), true)
-    });
-    w.quoted(keys.storyline, |o| {
-        ids::push_hex(o, &storyline_id(host, process), true)
-    });
+    w.quoted(keys.uid, |o| ids::push_hex(o, &ids.uid, true));
+    w.quoted(keys.storyline, |o| ids::push_hex(o, &ids.storyline, true));
     w.joined(keys.user, &[&account.domain, "\\", &account.name]);
     w.string(keys.integrity, integrity_level(process.integrity));
     w.u64(keys.session, process.logon.session.into());

@@ -6,6 +6,8 @@
 
 use super::json_string::{needs_escape, push_escaped, push_escaped_case, push_escaped_lower};
 pub use super::json_string::{push_string, push_words};
+use std::ops::Range;
+
 use super::{push_i64, push_u64};
 
 /// The key fragment `,"name":` for [`JsonWriter`] methods, built at compile time.
@@ -133,6 +135,23 @@ impl<'a> JsonWriter<'a> {
     pub fn raw(&mut self, key: &str, write: impl FnOnce(&mut String)) {
         self.key(key);
         write(self.out);
+    }
+
+    /// As [`JsonWriter::quoted`], returning where the text landed in the output so that a
+    /// later member can repeat it with [`JsonWriter::quoted_again`].
+    pub fn quoted_marked(&mut self, key: &str, write: impl FnOnce(&mut String)) -> Range<usize> {
+        let mut range = 0..0;
+        self.quoted(key, |out| {
+            range.start = out.len();
+            write(out);
+            range.end = out.len();
+        });
+        range
+    }
+
+    /// A string member repeating text this writer wrote earlier, without formatting it again.
+    pub fn quoted_again(&mut self, key: &str, range: Range<usize>) {
+        self.quoted(key, |out| out.extend_from_within(range));
     }
 
     pub fn u64(&mut self, key: &str, value: u64) {
