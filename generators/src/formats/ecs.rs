@@ -13,6 +13,7 @@ use crate::model::{Binary, Host, Process, ProcessEvent, SignerKind};
 use crate::read::{ReadError, parse_object};
 use crate::record::Record;
 use crate::text::json::{JsonWriter, key, push_string, push_words};
+use crate::text::json_string::push_escaped;
 use crate::text::{self, AsciiBuf, push_ascii, push_hex_u64, push_lower, push_u64, time};
 
 /// The field a labelled dataset joins on.
@@ -194,9 +195,13 @@ fn write_host(w: &mut JsonWriter<'_>, host: &Host) {
     w.literal(r#","family":"windows""#);
     let (name, version, kernel) = (&host.os.name, &host.os.version, &host.os.kernel);
     w.joined(key!("full"), &[name, " ", version, " (", kernel, ")"]);
-    w.joined(key!("kernel"), &[version, " (", kernel, ")"]);
+    let release = w.quoted_marked(key!("kernel"), |o| {
+        for part in [version.as_str(), " (", kernel, ")"] {
+            push_escaped(o, part);
+        }
+    });
     w.literal(r#","name":"Windows","platform":"windows","type":"windows""#);
-    w.joined(key!("version"), &[version, " (", kernel, ")"]);
+    w.quoted_again(key!("version"), release);
     w.end();
     w.end();
 }
