@@ -25,6 +25,10 @@ const HOSTILE: &[(&str, &str)] = &[
 /// Puts `text` in every string the formats carry from the process, its parent and grandparent.
 fn hostile_event(text: &str) -> ProcessEvent {
     let mut event = testing::event();
+    let host = Arc::make_mut(&mut event.host);
+    host.fqdn = format!("WKS-{text}.lab.example.org");
+    host.os.name = format!("Windows {text}");
+    host.os.version = text.to_string();
     let account = |suffix: &str| {
         Arc::new(Account {
             domain: format!("DOM{suffix}{text}"),
