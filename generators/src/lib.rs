@@ -6,6 +6,7 @@
 //! [`args`] splits Windows command lines as `CommandLineToArgvW` does.
 
 pub mod args;
+pub mod flat_json;
 pub mod format;
 pub mod formats;
 pub(crate) mod ids;

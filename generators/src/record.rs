@@ -116,8 +116,13 @@ impl Record {
         }
     }
 
+    /// The fields, consumed, in record order.
+    pub fn into_fields(self) -> impl Iterator<Item = (String, Value)> {
+        self.fields.into_iter()
+    }
+
     /// Appends to a multi-valued field, turning a single value into an array when needed.
-    fn push_value(&mut self, name: String, value: Value) {
+    pub(crate) fn push_value(&mut self, name: String, value: Value) {
         let slot = self
             .fields
             .entry(name)

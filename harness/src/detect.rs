@@ -141,30 +141,21 @@ impl<'r> FormatDetectors<'r> {
 
     /// Evaluates every rule over records in time order; hits come sorted by record, then rule.
     pub fn evaluate(&self, records: &[Record]) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        for (index, record) in records.iter().enumerate() {
-            for alert in self.sigma.evaluate(record) {
-                if let Some(&column) = self.sigma_columns.get(&alert.rule_key) {
-                    hits.push(Hit {
-                        record: index,
-                        column,
-                        fields: alert.matched,
-                    });
-                }
-            }
+        let mut evaluation = self.start();
+        for record in records {
+            evaluation.push(record);
         }
-        if !self.eql.is_empty() {
-            let normalised: Vec<_> = records
-                .iter()
-                .map(|r| ecs::normalise(self.format, r))
-                .collect();
-            let events: Vec<EcsEvent> = normalised.iter().map(|r| EcsEvent(r)).collect();
-            for (column, rule) in &self.eql {
-                eql_hits(rule, *column, &events, &mut hits);
-            }
+        evaluation.finish()
+    }
+
+    /// Starts evaluating a stream of records, one at a time, so a caller need not hold them.
+    pub fn start(&self) -> Evaluation<'_, 'r> {
+        Evaluation {
+            detectors: self,
+            next: 0,
+            kept: Vec::new(),
+            hits: Vec::new(),
         }
-        hits.sort_by_key(|hit| (hit.record, hit.column));
-        hits
     }
 
     /// Sigma's field-by-field explanation of a verdict on a record (`None` for EQL rules).
@@ -175,6 +166,85 @@ impl<'r> FormatDetectors<'r> {
         }
         self.sigma.explain(&info.key, record).ok()
     }
+}
+
+/// A stream of records being evaluated by one format's detectors.
+pub struct Evaluation<'d, 'r> {
+    detectors: &'d FormatDetectors<'r>,
+    next: usize,
+    /// Normalised records kept for sequence and sample rules, which need the whole stream.
+    kept: Vec<Record>,
+    hits: Vec<Hit>,
+}
+
+impl Evaluation<'_, '_> {
+    /// Evaluates the next record: Sigma and EQL event rules now, sequences at the end.
+    pub fn push(&mut self, record: &Record) {
+        let detectors = self.detectors;
+        let index = self.next;
+        self.next += 1;
+        for alert in detectors.sigma.evaluate(record) {
+            if let Some(&column) = detectors.sigma_columns.get(&alert.rule_key) {
+                self.hits.push(Hit {
+                    record: index,
+                    column,
+                    fields: alert.matched,
+                });
+            }
+        }
+        if detectors.eql.is_empty() {
+            return;
+        }
+        let normalised = ecs::normalise(detectors.format, record);
+        let event = EcsEvent(&normalised);
+        for (column, rule) in &detectors.eql {
+            if !rule.query.is_sequence() && rule.query.matches(&event) {
+                self.hits.push(Hit {
+                    record: index,
+                    column: *column,
+                    fields: fields_of(rule, &event),
+                });
+            }
+        }
+        if detectors.has_sequences() {
+            self.kept.push(normalised.into_owned());
+        }
+    }
+
+    /// Runs the sequence rules and returns every hit, sorted by record, then rule.
+    pub fn finish(mut self) -> Vec<Hit> {
+        let events: Vec<EcsEvent> = self.kept.iter().map(EcsEvent).collect();
+        for (column, rule) in &self.detectors.eql {
+            if !rule.query.is_sequence() {
+                continue;
+            }
+            let stream = events
+                .iter()
+                .enumerate()
+                .map(|(i, event)| (timestamp(event.0, i), event));
+            for hit in rule.query.run(stream) {
+                if let Some(&last) = hit.events.iter().max() {
+                    let fields = fields_of(rule, &events[last]);
+                    self.hits.push(Hit {
+                        record: last,
+                        column: *column,
+                        fields,
+                    });
+                }
+            }
+        }
+        self.hits.sort_by_key(|hit| (hit.record, hit.column));
+        self.hits
+    }
+}
+
+/// The fields an EQL query reads, with their values in the record.
+fn fields_of(rule: &detsim_eql::Rule, event: &EcsEvent) -> Vec<(String, Value)> {
+    rule.query
+        .fields()
+        .iter()
+        .filter_map(|name| event.0.get(name).map(|v| (name.clone(), v.clone())))
+        .collect()
 }
 
 /// Whether an EQL rule searches the format's data stream, as Elastic decides it from the rule's
@@ -222,42 +292,6 @@ struct EcsEvent<'a>(&'a Record);
 impl detsim_eql::Event for EcsEvent<'_> {
     fn field(&self, name: &str) -> Option<&Value> {
         self.0.get(name)
-    }
-}
-
-fn eql_hits(rule: &detsim_eql::Rule, column: usize, events: &[EcsEvent], hits: &mut Vec<Hit>) {
-    let query = &rule.query;
-    let fields_of = |event: &EcsEvent| -> Vec<(String, Value)> {
-        query
-            .fields()
-            .iter()
-            .filter_map(|name| event.0.get(name).map(|v| (name.clone(), v.clone())))
-            .collect()
-    };
-    if query.is_sequence() {
-        let stream = events
-            .iter()
-            .enumerate()
-            .map(|(i, event)| (timestamp(event.0, i), event));
-        for hit in query.run(stream) {
-            if let Some(&last) = hit.events.iter().max() {
-                hits.push(Hit {
-                    record: last,
-                    column,
-                    fields: fields_of(&events[last]),
-                });
-            }
-        }
-    } else {
-        for (index, event) in events.iter().enumerate() {
-            if query.matches(event) {
-                hits.push(Hit {
-                    record: index,
-                    column,
-                    fields: fields_of(event),
-                });
-            }
-        }
     }
 }
 

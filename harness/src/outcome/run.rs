@@ -34,23 +34,32 @@ pub fn run_scenario(
         .map(|d| d.columns().to_vec())
         .unwrap_or_default();
 
-    // Each format is rendered, read back and evaluated on its own thread; results are gathered
-    // in format order, so the outcome does not depend on scheduling.
+    // Each format is rendered, read back and evaluated on its own thread, one record at a time
+    // (records are not kept); results are gathered in format order, so the outcome does not
+    // depend on scheduling.
     type Fired = HashMap<usize, Vec<(String, serde_json::Value)>>;
-    let per_format: Vec<Result<(Vec<Record>, Fired), RunError>> = std::thread::scope(|scope| {
+    let per_format: Vec<Result<Fired, RunError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = detectors
             .iter()
             .map(|detector| {
                 let events = &events;
                 let width = columns.len();
                 scope.spawn(move || {
-                    let records = render_and_read(scenario, events, detector.format)?;
-                    let fired = detector
-                        .evaluate(&records)
+                    let mut evaluation = detector.start();
+                    let mut line = String::with_capacity(4096);
+                    for event in events {
+                        evaluation.push(&render_and_read(
+                            scenario,
+                            event,
+                            detector.format,
+                            &mut line,
+                        )?);
+                    }
+                    Ok(evaluation
+                        .finish()
                         .into_iter()
                         .map(|hit| (hit.record * width + hit.column, hit.fields))
-                        .collect();
-                    Ok((records, fired))
+                        .collect())
                 })
             })
             .collect();
@@ -59,13 +68,7 @@ pub fn run_scenario(
             .map(|h| h.join().expect("a format thread panicked"))
             .collect()
     });
-    let mut fired: Vec<Fired> = Vec::with_capacity(detectors.len());
-    let mut records_by_format: Vec<Vec<Record>> = Vec::with_capacity(detectors.len());
-    for result in per_format {
-        let (records, hits) = result?;
-        records_by_format.push(records);
-        fired.push(hits);
-    }
+    let fired: Vec<Fired> = per_format.into_iter().collect::<Result<_, _>>()?;
 
     let mut outcome = ScenarioOutcome {
         scenario: scenario.name.clone(),
@@ -127,6 +130,8 @@ pub fn run_scenario(
                 }
                 let ok = judgement.ok || is_counted;
                 if !ok {
+                    let record =
+                        render_and_read(scenario, event, detector.format, &mut String::new())?;
                     outcome.failures.push(failure(
                         scenario,
                         event,
@@ -134,7 +139,7 @@ pub fn run_scenario(
                         c,
                         hit.is_some(),
                         verdict,
-                        &records_by_format[f][index],
+                        &record,
                         hit.cloned(),
                     ));
                 }
@@ -174,27 +179,21 @@ pub fn run_scenario(
     Ok(outcome)
 }
 
-/// Every event rendered in a format and read back: rules see what the product would write.
+/// An event rendered in a format and read back: rules see what the product would write.
 fn render_and_read(
     scenario: &Scenario,
-    events: &[ProcessEvent],
+    event: &ProcessEvent,
     format: Format,
-) -> Result<Vec<Record>, RunError> {
-    let options = RenderOptions::default();
-    let mut line = String::with_capacity(4096);
-    events
-        .iter()
-        .map(|event| {
-            line.clear();
-            format.render(event, &options, &mut line);
-            format.read(&line).map_err(|source| RunError {
-                scenario: scenario.name.clone(),
-                format,
-                seq: event.seq,
-                source,
-            })
-        })
-        .collect()
+    line: &mut String,
+) -> Result<Record, RunError> {
+    line.clear();
+    format.render(event, &RenderOptions::default(), line);
+    format.read(line).map_err(|source| RunError {
+        scenario: scenario.name.clone(),
+        format,
+        seq: event.seq,
+        source,
+    })
 }
 
 fn origin(event: &ProcessEvent) -> String {
