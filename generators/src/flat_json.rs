@@ -6,7 +6,8 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
 use crate::record::Record;
@@ -14,33 +15,109 @@ use crate::record::Record;
 /// Parses one JSON object into a flat record. Anything but an object is an error, reported by
 /// serde_json with its position.
 pub fn parse_flat(text: &str) -> Result<Record, serde_json::Error> {
-    let mut record = Record::with_capacity(128);
-    let mut name = String::with_capacity(96);
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    Root {
-        record: &mut record,
-        name: &mut name,
-    }
-    .deserialize(&mut deserializer)?;
+    parse(text, None)
+}
+
+/// Like [`parse_flat`], keeping only the fields a [`Projection`] names: everything else is
+/// skipped by the parser without being stored, which is several times faster when a rule reads
+/// five fields of a hundred.
+pub fn parse_flat_projected(
+    text: &str,
+    projection: &Projection,
+) -> Result<Record, serde_json::Error> {
+    parse(text, Some(projection))
+}
+
+/// [`parse_flat_projected`] over bytes, which saves validating the UTF-8 of what is skipped.
+pub fn parse_flat_projected_bytes(
+    bytes: &[u8],
+    projection: &Projection,
+) -> Result<Record, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let record = parse_with(&mut deserializer, Some(projection))?;
     deserializer.end()?;
     Ok(record)
 }
 
-/// The top level: must be an object.
-struct Root<'a> {
-    record: &'a mut Record,
-    name: &'a mut String,
+fn parse(text: &str, projection: Option<&Projection>) -> Result<Record, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let record = parse_with(&mut deserializer, projection)?;
+    deserializer.end()?;
+    Ok(record)
 }
 
-impl<'de> DeserializeSeed<'de> for Root<'_> {
-    type Value = ();
+fn parse_with<'de, R: serde_json::de::Read<'de>>(
+    deserializer: &mut serde_json::Deserializer<R>,
+    projection: Option<&Projection>,
+) -> Result<Record, serde_json::Error> {
+    let capacity = projection.map_or(128, |p| p.fields.len());
+    let mut record = Record::with_capacity(capacity);
+    let mut name = String::with_capacity(96);
+    let root = Node {
+        record: &mut record,
+        name: &mut name,
+        root: true,
+        projection: projection.map(|p| &p.root),
+        fields: projection,
+    };
+    deserializer.deserialize_map(root)?;
+    Ok(record)
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(Node {
-            record: self.record,
-            name: self.name,
-            root: true,
-        })
+/// The dotted field names a reader keeps, as a tree of object keys so that the parser decides
+/// on each key with one lookup of the key alone.
+#[derive(Clone, Debug, Default)]
+pub struct Projection {
+    root: Level,
+    /// The kept fields' full names.
+    fields: FxHashSet<String>,
+}
+
+/// The keys kept at one level of objects.
+#[derive(Clone, Debug, Default)]
+struct Level {
+    keys: FxHashMap<String, Kept>,
+}
+
+/// What a projection does with a key.
+#[derive(Clone, Debug)]
+enum Kept {
+    /// A kept field: its value is read whole.
+    Field,
+    /// The object holding kept fields: it is descended into.
+    Object(Level),
+}
+
+impl Projection {
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(fields: I) -> Projection {
+        let mut projection = Projection::default();
+        for field in fields {
+            let field: String = field.into();
+            let mut level = &mut projection.root;
+            let mut parts = field.split('.').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    level.keys.insert(part.to_string(), Kept::Field);
+                    break;
+                }
+                let entry = level
+                    .keys
+                    .entry(part.to_string())
+                    .or_insert_with(|| Kept::Object(Level::default()));
+                match entry {
+                    Kept::Object(next) => level = next,
+                    // A shorter field already keeps this whole object.
+                    Kept::Field => break,
+                }
+            }
+            projection.fields.insert(field);
+        }
+        projection
+    }
+
+    /// Whether the projection keeps this exact field.
+    pub fn contains(&self, name: &str) -> bool {
+        self.fields.contains(name)
     }
 }
 
@@ -49,11 +126,18 @@ struct Node<'a> {
     record: &'a mut Record,
     name: &'a mut String,
     root: bool,
+    /// When set, only these keys are kept at this level (and `name` is a kept object's).
+    projection: Option<&'a Level>,
+    /// The projection, for filtering arrays of objects by full name.
+    fields: Option<&'a Projection>,
 }
 
 impl Node<'_> {
     fn leaf(self, value: Value) {
-        self.record.insert(self.name.clone(), value);
+        // A scalar where a projection expected an object holding kept fields: nothing to keep.
+        if self.projection.is_none() {
+            self.record.insert(self.name.clone(), value);
+        }
     }
 }
 
@@ -114,15 +198,32 @@ impl<'de> Visitor<'de> for Node<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let base = self.name.len();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            // Under a projection: a kept field is read whole, an object holding kept fields is
+            // descended into, and anything else is skipped unread.
+            let projection = match self.projection {
+                Some(level) => match level.keys.get(key.as_ref()) {
+                    Some(Kept::Field) => None,
+                    Some(Kept::Object(next)) => Some(next),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                },
+                None => None,
+            };
             if base > 0 {
                 self.name.push('.');
             }
             self.name.push_str(&key);
-            map.next_value_seed(Node {
+            let child = Node {
                 record: self.record,
                 name: self.name,
                 root: false,
-            })?;
+                projection,
+                // A kept field is read whole, whatever it holds.
+                fields: projection.and(self.fields),
+            };
+            map.next_value_seed(child)?;
             self.name.truncate(base);
         }
         Ok(())
@@ -140,9 +241,13 @@ impl<'de> Visitor<'de> for Node<'_> {
                 let mut part = Record::new();
                 part.flatten_owned(self.name, item);
                 for (leaf_name, leaf) in part.into_fields() {
-                    self.record.push_value(leaf_name, leaf);
+                    if self.fields.is_none_or(|p| p.contains(&leaf_name)) {
+                        self.record.push_value(leaf_name, leaf);
+                    }
                 }
             }
+        } else if self.projection.is_some() {
+            // An array where an object with kept fields was expected: nothing to keep.
         } else {
             self.leaf(Value::Array(items));
         }
@@ -169,6 +274,54 @@ mod tests {
             expected.flatten_owned("", document.clone());
             assert_eq!(parse_flat(&text).unwrap(), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_projection_keeps_only_the_named_fields() {
+        let text = json!({
+            "process": {"name": "cmd.exe", "pid": 4, "parent": {"name": "lsass.exe", "args": ["a"]}},
+            "event": {"type": ["start"], "category": ["process"]},
+            "host": {"os": {"type": "windows"}},
+            "sig": [{"name": "a", "ok": true}, {"name": "b"}],
+            "noise": {"deep": {"deeper": [1, {"x": 2}]}},
+            "missing": "a scalar where a kept field's parent object was expected",
+            "sig2": [{"a": 1}, {"b": [2]}]
+        })
+        .to_string();
+        let projection = Projection::new([
+            "sig2",
+            "process.name",
+            "process.parent.args",
+            "event.type",
+            "host.os",
+            "sig.name",
+            "missing.field",
+        ]);
+        let record = parse_flat_projected(&text, &projection).unwrap();
+        let mut names: Vec<&str> = record.iter().map(|(n, _)| n).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "event.type",
+                "host.os.type",
+                "process.name",
+                "process.parent.args",
+                "sig.name",
+                "sig2.a",
+                "sig2.b"
+            ]
+        );
+        assert_eq!(record.get("sig.name"), Some(&json!(["a", "b"])));
+        assert_eq!(
+            record.get("host.os.type"),
+            Some(&json!("windows")),
+            "a kept object is read whole"
+        );
+        assert!(
+            parse_flat_projected("{\"a\": ", &projection).is_err(),
+            "skipped parts are still checked"
+        );
     }
 
     #[test]

@@ -126,6 +126,26 @@ impl<'r> FormatDetectors<'r> {
         &self.status[column]
     }
 
+    /// The fields a record needs for these detectors, when only EQL rules run on an `ecs`
+    /// stream: what the queries read, the event category, the timestamp and the record id.
+    /// `None` when a Sigma rule runs (its keyword searches read every field) or the format
+    /// goes through a vendor mapping.
+    pub fn projection(&self) -> Option<detsim_generators::flat_json::Projection> {
+        let sigma_runs = self.columns.iter().zip(&self.status).any(|(c, s)| {
+            c.language == detsim_generators::model::Language::Sigma && s.is_evaluated()
+        });
+        if sigma_runs || self.format != Format::Ecs {
+            return None;
+        }
+        let mut fields: Vec<String> = self
+            .eql
+            .iter()
+            .flat_map(|(_, rule)| rule.query.fields().iter().cloned())
+            .collect();
+        fields.extend(["event.category", "@timestamp", "event.id"].map(String::from));
+        Some(detsim_generators::flat_json::Projection::new(fields))
+    }
+
     /// Whether some EQL rule is a sequence or sample, which needs every record at once.
     pub fn has_sequences(&self) -> bool {
         self.eql.iter().any(|(_, rule)| rule.query.is_sequence())
@@ -211,7 +231,13 @@ impl Evaluation<'_, '_> {
         }
     }
 
-    /// Runs the sequence rules and returns every hit, sorted by record, then rule.
+    /// The hits found so far (event rules), leaving the sequence rules for [`Evaluation::finish`].
+    pub fn drain(&mut self) -> Vec<Hit> {
+        std::mem::take(&mut self.hits)
+    }
+
+    /// Runs the sequence rules and returns every hit not drained yet, sorted by record, then
+    /// rule.
     pub fn finish(mut self) -> Vec<Hit> {
         let events: Vec<EcsEvent> = self.kept.iter().map(EcsEvent).collect();
         for (column, rule) in &self.detectors.eql {

@@ -6,16 +6,14 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use detsim_generators::{Format, Record, read_lines};
+use detsim_generators::flat_json::{Projection, parse_flat_projected_bytes};
+use detsim_generators::{Format, ReadError, ReadErrorKind, Record, read_lines};
 use serde_json::json;
 
 use super::test::{load_rules, pipelines};
 use super::{EXIT_ERROR, EXIT_OK, EvalArgs};
 use crate::detect::FormatDetectors;
 use crate::rules::{RuleInfo, language_name};
-
-/// Records evaluated together when no rule needs the whole stream.
-const CHUNK: usize = 4_096;
 
 pub fn run(args: &EvalArgs) -> Result<u8> {
     let format: Format = args.format.parse().map_err(|e| anyhow!("{e}"))?;
@@ -36,6 +34,8 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
         }
     }
 
+    // EQL rules alone on Elastic Defend records: read only the fields they need.
+    let projection = detectors.projection();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut alerts = vec![0u64; detectors.columns().len()];
@@ -53,35 +53,49 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
                 File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?,
             )),
         };
-        let mut batch: Vec<(usize, Record)> = Vec::new();
-        let mut flush = |batch: &mut Vec<(usize, Record)>, out: &mut dyn Write| -> Result<()> {
-            let records: Vec<Record> = batch.iter().map(|(_, r)| r.clone()).collect();
-            for hit in detectors.evaluate(&records) {
-                let (line, record) = &batch[hit.record];
+        // Event rules answer record by record; sequence rules need the whole stream, so only
+        // then are the line and identifier of every record kept for the hits found at the end.
+        let mut evaluation = detectors.start();
+        let mut origins: Vec<(usize, Option<String>)> = Vec::new();
+        let records: Box<dyn Iterator<Item = (usize, Result<Record, ReadError>)>> =
+            match &projection {
+                Some(projection) => Box::new(projected_lines(reader, projection)),
+                None => Box::new(read_lines(format, reader)),
+            };
+        for (line, result) in records {
+            let record = match result {
+                Ok(record) => record,
+                Err(error) => {
+                    bad_lines.push(format!("{name}: {error}"));
+                    continue;
+                }
+            };
+            records_read += 1;
+            evaluation.push(&record);
+            for hit in evaluation.drain() {
                 alerts[hit.column] += 1;
                 let rule = &detectors.columns()[hit.column];
+                let id = format.record_id(&record);
                 writeln!(
                     out,
                     "{}",
-                    alert_line(rule, format, &name, *line, record, &hit.fields)
+                    alert_line(rule, format, &name, line, id, &hit.fields)
                 )?;
             }
-            batch.clear();
-            Ok(())
-        };
-        for (line, result) in read_lines(format, reader) {
-            match result {
-                Ok(record) => {
-                    records_read += 1;
-                    batch.push((line, record));
-                    if batch.len() >= CHUNK && !detectors.has_sequences() {
-                        flush(&mut batch, &mut out)?;
-                    }
-                }
-                Err(error) => bad_lines.push(format!("{name}: {error}")),
+            if detectors.has_sequences() {
+                origins.push((line, format.record_id(&record)));
             }
         }
-        flush(&mut batch, &mut out)?;
+        for hit in evaluation.finish() {
+            alerts[hit.column] += 1;
+            let rule = &detectors.columns()[hit.column];
+            let (line, id) = origins[hit.record].clone();
+            writeln!(
+                out,
+                "{}",
+                alert_line(rule, format, &name, line, id, &hit.fields)
+            )?;
+        }
     }
     out.flush().context("cannot write to stdout")?;
 
@@ -111,7 +125,7 @@ fn alert_line(
     format: Format,
     file: &str,
     line: usize,
-    record: &Record,
+    record_id: Option<String>,
     fields: &[(String, serde_json::Value)],
 ) -> serde_json::Value {
     json!({
@@ -120,9 +134,49 @@ fn alert_line(
         "title": rule.title,
         "language": language_name(rule.language),
         "format": format.name(),
-        "record_id": format.record_id(record),
+        "record_id": record_id,
         "file": file,
         "line": line,
         "fields": fields.iter().cloned().collect::<serde_json::Map<_, _>>(),
+    })
+}
+
+/// Lines of JSON records read through a projection, numbered from 1; blank lines are skipped
+/// and an I/O error ends the stream after being reported.
+fn projected_lines<'p>(
+    mut reader: impl BufRead + 'p,
+    projection: &'p Projection,
+) -> impl Iterator<Item = (usize, Result<Record, ReadError>)> + 'p {
+    let mut buffer: Vec<u8> = Vec::with_capacity(8192);
+    let mut number = 0;
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        loop {
+            if failed {
+                return None;
+            }
+            buffer.clear();
+            number += 1;
+            match reader.read_until(b'\n', &mut buffer) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(error) => {
+                    failed = true;
+                    let kind = ReadErrorKind::Io(error.to_string());
+                    return Some((number, Err(ReadError::new(kind).at_line(number))));
+                }
+            }
+            let text = buffer
+                .strip_prefix("\u{feff}".as_bytes())
+                .unwrap_or(&buffer)
+                .trim_ascii();
+            if text.is_empty() {
+                continue;
+            }
+            let record = parse_flat_projected_bytes(text, projection).map_err(|error| {
+                ReadError::new(ReadErrorKind::Json(error.to_string())).at_line(number)
+            });
+            return Some((number, record));
+        }
     })
 }
