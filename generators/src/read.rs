@@ -81,6 +81,21 @@ impl ReadError {
 
 /// Parses a line that must hold one JSON object.
 pub(crate) fn parse_object(line: &str) -> Result<Map<String, Value>, ReadError> {
+    let trimmed = json_text(line)?;
+    serde_json::from_str(trimmed)
+        .map_err(|error| ReadError::new(ReadErrorKind::Json(error.to_string())))
+}
+
+/// Reads a line holding one JSON object straight into a flat record (nested objects joined
+/// into dotted names), with the same checks and messages as [`parse_object`].
+pub(crate) fn parse_flat_object(line: &str) -> Result<Record, ReadError> {
+    let trimmed = json_text(line)?;
+    crate::flat_json::parse_flat(trimmed)
+        .map_err(|error| ReadError::new(ReadErrorKind::Json(error.to_string())))
+}
+
+/// The text of a JSON object line: BOM and blanks removed, refused unless it opens an object.
+fn json_text(line: &str) -> Result<&str, ReadError> {
     let trimmed = line.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(ReadError::new(ReadErrorKind::Empty));
@@ -92,8 +107,7 @@ pub(crate) fn parse_object(line: &str) -> Result<Map<String, Value>, ReadError> 
         };
         return Err(ReadError::unexpected("a JSON object", &found));
     }
-    serde_json::from_str(trimmed)
-        .map_err(|error| ReadError::new(ReadErrorKind::Json(error.to_string())))
+    Ok(trimmed)
 }
 
 /// A short description of a JSON value for messages (`an array`, `the number 5`).

@@ -10,7 +10,7 @@ use crate::RenderOptions;
 use crate::args::{for_each_arg, split_program};
 use crate::ids;
 use crate::model::{Binary, Host, Process, ProcessEvent, SignerKind};
-use crate::read::{ReadError, parse_object};
+use crate::read::{ReadError, parse_flat_object};
 use crate::record::Record;
 use crate::text::json::{JsonWriter, key, push_string, push_words};
 use crate::text::json_string::push_escaped;
@@ -305,10 +305,7 @@ fn push_event_id(out: &mut String, event: &ProcessEvent) {
 
 /// Reads one document into its field view: every leaf under its dotted name, arrays kept.
 pub fn read(line: &str) -> Result<Record, ReadError> {
-    let object = parse_object(line)?;
-    let mut record = Record::with_capacity(96);
-    record.flatten_owned("", serde_json::Value::Object(object));
-    Ok(record)
+    parse_flat_object(line)
 }
 
 /// The event's `event.id`.

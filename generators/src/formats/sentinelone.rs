@@ -8,7 +8,7 @@ use super::{is_native_64bit, known_grandparent, known_parent};
 use crate::RenderOptions;
 use crate::ids;
 use crate::model::{Binary, Host, HostRole, Integrity, Process, ProcessEvent, SignerKind};
-use crate::read::{ReadError, parse_object};
+use crate::read::{ReadError, parse_flat_object};
 use crate::record::Record;
 use crate::text::json::{JsonWriter, key};
 use crate::text::{AsciiBuf, push_ascii, push_u64, time};
@@ -314,12 +314,7 @@ fn push_event_id(out: &mut String, event: &ProcessEvent) {
 
 /// Reads one line: the flat keys as they are (nested objects, if any, flattened with dots).
 pub fn read(line: &str) -> Result<Record, ReadError> {
-    let object = parse_object(line)?;
-    let mut record = Record::with_capacity(object.len());
-    for (name, value) in object {
-        record.flatten_owned(&name, value);
-    }
-    Ok(record)
+    parse_flat_object(line)
 }
 
 /// The event's `event.id`.
