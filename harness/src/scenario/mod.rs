@@ -6,15 +6,19 @@
 //! and templating ([`template`]), typed decoding with unknown-key hints ([`load`]) and semantic
 //! checks (parents, hosts, users, profiles). The result is a list of concrete [`Scenario`]s.
 
+mod check;
 pub mod duration;
 pub mod error;
+mod expect;
 pub mod load;
 pub mod positions;
+mod raw;
 pub mod template;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use detsim_generators::model::{Account, Expectation, HostRole, Integrity, Language};
 
+pub use check::netbios_domain;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use load::{load_path, load_paths, load_str};
 

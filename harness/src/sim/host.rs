@@ -91,7 +91,7 @@ impl HostState {
         };
         let host = Host {
             fqdn: spec.fqdn.clone(),
-            domain: crate::scenario::load::netbios_domain(&spec.fqdn),
+            domain: crate::scenario::netbios_domain(&spec.fqdn),
             role: spec.role,
             machine_id,
             ip,
