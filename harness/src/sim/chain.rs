@@ -6,7 +6,7 @@ use detsim_generators::model::{Binary, Integrity, Label, Origin, Parent};
 use rand::Rng as _;
 
 use super::Pending;
-use super::host::{HostState, LogonKey, Node, SECOND, default_cwd, typical_integrity};
+use super::host::{HostState, LogonKey, Node, ProcessSpec, SECOND, default_cwd, typical_integrity};
 use crate::catalogue::{Catalogue, unknown_binary};
 use crate::noise::{Fill, Pattern};
 use crate::scenario::{ParentRef, Scenario, Step, UserRef};
@@ -211,16 +211,15 @@ fn build(
     };
     let binary = binary_for(step, &image, catalogue);
     // Chain processes live for the rest of the timeline: start_running reserves their pid.
-    host.start_running(
+    let spec = ProcessSpec {
         image,
         command_line,
         cwd,
         logon,
         integrity,
         binary,
-        parent,
-        start,
-    )
+    };
+    host.start_running(spec, parent, start)
 }
 
 /// The file's version resource: the catalogue's (or that of `binary:` for a renamed file), with

@@ -26,6 +26,16 @@ pub struct Node {
     pub parent: Option<Arc<Node>>,
 }
 
+/// Everything about a new process but its ids and time.
+pub struct ProcessSpec {
+    pub image: String,
+    pub command_line: String,
+    pub cwd: String,
+    pub logon: Arc<Logon>,
+    pub integrity: Integrity,
+    pub binary: Arc<Binary>,
+}
+
 /// Which logon session a process belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LogonKey {
@@ -246,16 +256,15 @@ impl HostState {
                 Some(cwd) => cwd.render(&fill, &mut self.rng),
                 None => default_cwd(&logon),
             };
-            let node = self.start_running(
+            let spec = ProcessSpec {
                 image,
                 command_line,
                 cwd,
                 logon,
-                item.integrity,
-                item.binary.clone(),
-                parent,
-                time,
-            );
+                integrity: item.integrity,
+                binary: item.binary.clone(),
+            };
+            let node = self.start_running(spec, parent, time);
             self.by_name
                 .entry(crate::catalogue::file_name_key(node.process.name()))
                 .or_insert_with(|| node.clone());
@@ -301,50 +310,48 @@ impl HostState {
         let integrity = typical_integrity(entry.integrity, &logon);
         let time = self.boot + self.rng.random_range(60..3_600) * SECOND;
         let binary = catalogue.binary(name).expect("checked above");
-        let node = self.start_running(
+        let spec = ProcessSpec {
             image,
             command_line,
             cwd,
             logon,
             integrity,
             binary,
-            None,
-            time,
-        );
+        };
+        let node = self.start_running(spec, None, time);
         self.by_name.insert(key, node.clone());
         node
     }
 
     /// Creates a process that lives for the whole timeline.
-    #[allow(clippy::too_many_arguments)]
     pub fn start_running(
         &mut self,
-        image: String,
-        command_line: String,
-        cwd: String,
-        logon: Arc<Logon>,
-        integrity: Integrity,
-        binary: Arc<Binary>,
+        spec: ProcessSpec,
         parent: Option<Arc<Node>>,
         start: i64,
     ) -> Arc<Node> {
-        let start = start - start.rem_euclid(100);
-        let pid = self.allocate_pid(start, i64::MAX);
-        let process = Process {
-            guid: self.process_guid(start),
-            pid,
-            image,
-            command_line,
-            cwd,
-            logon,
-            integrity,
-            binary,
-            start: to_datetime(start),
-        };
+        let process = self.create(spec, start, i64::MAX);
         Arc::new(Node {
             process: Arc::new(process),
             parent,
         })
+    }
+
+    /// Creates a process living over `[start, end)`: a free pid for that span, a GUID, and the
+    /// start time in 100 ns ticks.
+    pub fn create(&mut self, spec: ProcessSpec, start: i64, end: i64) -> Process {
+        let start = start - start.rem_euclid(100);
+        Process {
+            guid: self.process_guid(start),
+            pid: self.allocate_pid(start, end),
+            image: spec.image,
+            command_line: spec.command_line,
+            cwd: spec.cwd,
+            logon: spec.logon,
+            integrity: spec.integrity,
+            binary: spec.binary,
+            start: to_datetime(start),
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use detsim_generators::model::{Label, Origin, Parent};
 use rand::Rng as _;
 
 use super::chain::round_to_tick;
-use super::host::{HostState, Node as ProcessNode, SECOND, default_cwd, typical_integrity};
+use super::host::{
+    HostState, Node as ProcessNode, ProcessSpec, SECOND, default_cwd, typical_integrity,
+};
 use super::{Pending, Queued};
 use crate::noise::{AccountKind, Fill, Node, Profile};
 use crate::scenario::{NoiseAmount, NoiseSpec};
@@ -208,18 +210,15 @@ impl NoiseStream {
             };
             (image, command_line, cwd)
         };
-        let pid = host.allocate_pid(plan.start, plan.end);
-        let process = Arc::new(detsim_generators::model::Process {
-            guid: host.process_guid(plan.start),
-            pid,
+        let spec = ProcessSpec {
             image,
             command_line,
             cwd,
             logon,
             integrity,
             binary: spec.binary.clone(),
-            start: super::host::to_datetime(plan.start),
-        });
+        };
+        let process = Arc::new(host.create(spec, plan.start, plan.end));
         let grandparent = parent.parent.as_ref().map(|g| g.process.clone());
         self.counter += 1;
         let time = plan.start + super::latency(&mut self.rng);
