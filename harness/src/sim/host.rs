@@ -14,7 +14,8 @@ use crate::noise::{AccountKind, Fill, Profile};
 use crate::scenario::{HostSpec, UserSpec};
 use crate::seed::{self, Rng};
 
-/// Process ids are multiples of 4 below this bound.
+/// Process ids are multiples of 4, first drawn below 4 × this bound; the space grows when a
+/// host runs more processes at once.
 const PID_SLOTS: usize = 16_384;
 /// Nanoseconds per second.
 pub const SECOND: i64 = 1_000_000_000;
@@ -135,16 +136,23 @@ impl HostState {
     /// A pid is only handed out when every earlier holder has exited before `start`, so pids are
     /// never shared by two live processes whatever order the streams allocate in.
     pub fn allocate_pid(&mut self, start: i64, end: i64) -> u32 {
+        let slots = self.busy_until.len();
         for _ in 0..64 {
-            let slot = self.rng.random_range(32..PID_SLOTS);
+            let slot = self.rng.random_range(32..slots);
             if self.busy_until[slot] < start {
                 self.busy_until[slot] = end;
                 return (slot * 4) as u32;
             }
         }
-        let slot = (32..PID_SLOTS)
-            .find(|&s| self.busy_until[s] < start)
-            .expect("more than 16,000 processes alive on one host");
+        // A crowded host: the first free slot, or a larger pid space when every one is taken
+        // (Windows hands out larger pids as more processes run).
+        let slot = match (32..slots).find(|&s| self.busy_until[s] < start) {
+            Some(slot) => slot,
+            None => {
+                self.busy_until.resize(slots * 2, i64::MIN);
+                slots
+            }
+        };
         self.busy_until[slot] = end;
         (slot * 4) as u32
     }
@@ -394,4 +402,38 @@ pub fn typical_integrity(typical: Integrity, logon: &Logon) -> Integrity {
 /// Nanoseconds since the epoch to a UTC time.
 pub fn to_datetime(nanos: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_nanos(nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use detsim_generators::model::HostRole;
+
+    fn host() -> HostState {
+        let spec = HostSpec {
+            id: "h".into(),
+            fqdn: "H.corp.example.com".into(),
+            role: HostRole::Workstation,
+            ip: None,
+        };
+        HostState::new(&spec, &[], 0, 1)
+    }
+
+    #[test]
+    fn pids_are_never_shared_by_live_processes_even_on_a_crowded_host() {
+        let mut host = host();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..40_000 {
+            let pid = host.allocate_pid(10, i64::MAX);
+            assert_eq!(pid % 4, 0);
+            assert!(seen.insert(pid), "pid {pid} handed out twice while alive");
+        }
+        // Once a process has exited, its pid may be used again.
+        let mut host = self::host();
+        let first = host.allocate_pid(0, 5);
+        let reused = (0..100_000)
+            .map(|_| host.allocate_pid(10, 11))
+            .any(|pid| pid == first);
+        assert!(reused);
+    }
 }
