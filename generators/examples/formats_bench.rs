@@ -1,7 +1,7 @@
 //! Times rendering and reading of every format, single-threaded, over ~100,000 varied synthetic
 //! events built from the model.
 //!
-//! Run: `CARGO_TARGET_DIR=/work/target-gen cargo run --release -p detsim-generators --example bench`
+//! Run: `cargo run --release -p detsim-generators --example formats_bench`
 
 use std::hint::black_box;
 use std::time::Instant;
