@@ -1,7 +1,7 @@
 //! Loads every `.toml` rule under a directory with `Rule::load` and reports how many load,
 //! the refusals grouped by feature or message, and a census of the language features used.
 //!
-//! Run: `cargo run --release -p detsim-eql --example corpus -- /work/shared/corpus/elastic-eql`
+//! Run: `cargo run --release -p detsim-eql --example corpus -- path/to/detection-rules`
 
 use detsim_eql::Rule;
 use std::collections::BTreeMap;

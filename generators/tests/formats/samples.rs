@@ -1,7 +1,8 @@
-//! Holds detsim's output against the real published records and field lists kept in
-//! `/work/shared/samples` (reference data, not part of the repository): every sample line must
-//! read, and the names and JSON types detsim writes must be those the products use. Skipped,
-//! with a note, where the directory is absent (CI runs on a clean clone).
+//! Holds detsim's output against real published records and field lists of each product
+//! (reference data, not part of the repository): every sample line must read, and the names and
+//! JSON types detsim writes must be those the products use. The directory is `DETSIM_SAMPLES`,
+//! or `../shared/samples` beside the repository; the checks are skipped, with a note, where it
+//! is absent (CI runs on a clean clone).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -12,7 +13,10 @@ use detsim_generators::{Format, Record, RenderOptions, read_lines, testing};
 use serde_json::Value;
 
 fn samples() -> Option<PathBuf> {
-    let path = PathBuf::from("/work/shared/samples");
+    let path = std::env::var_os("DETSIM_SAMPLES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples"),
+        PathBuf::from,
+    );
     if path.is_dir() {
         Some(path)
     } else {
