@@ -68,20 +68,20 @@ fn parse_with<'de, R: serde_json::de::Read<'de>>(
 /// on each key with one lookup of the key alone.
 #[derive(Clone, Debug, Default)]
 pub struct Projection {
-    root: Level,
+    pub(crate) root: Level,
     /// The kept fields' full names.
     fields: FxHashSet<String>,
 }
 
 /// The keys kept at one level of objects.
 #[derive(Clone, Debug, Default)]
-struct Level {
-    keys: FxHashMap<String, Kept>,
+pub(crate) struct Level {
+    pub(crate) keys: FxHashMap<String, Kept>,
 }
 
 /// What a projection does with a key.
 #[derive(Clone, Debug)]
-enum Kept {
+pub(crate) enum Kept {
     /// A kept field: its value is read whole.
     Field,
     /// The object holding kept fields: it is descended into.

@@ -13,6 +13,7 @@ pub(crate) mod ids;
 pub mod model;
 pub mod read;
 pub mod record;
+pub mod skim;
 pub mod testing;
 pub(crate) mod text;
 

@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use detsim_generators::flat_json::{Projection, parse_flat_projected_bytes};
+use detsim_generators::flat_json::Projection;
+use detsim_generators::skim::skim_projected;
 use detsim_generators::{Format, ReadError, ReadErrorKind, Record, read_lines};
 use serde_json::json;
 
@@ -173,7 +174,7 @@ fn projected_lines<'p>(
             if text.is_empty() {
                 continue;
             }
-            let record = parse_flat_projected_bytes(text, projection).map_err(|error| {
+            let record = skim_projected(text, projection).map_err(|error| {
                 ReadError::new(ReadErrorKind::Json(error.to_string())).at_line(number)
             });
             return Some((number, record));
