@@ -76,7 +76,8 @@ pub struct Projection {
 /// The keys kept at one level of objects.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Level {
-    pub(crate) keys: FxHashMap<String, Kept>,
+    /// Keyed by the key's bytes, so byte-level readers need not validate UTF-8 to look up.
+    pub(crate) keys: FxHashMap<Vec<u8>, Kept>,
 }
 
 /// What a projection does with a key.
@@ -97,12 +98,12 @@ impl Projection {
             let mut parts = field.split('.').peekable();
             while let Some(part) = parts.next() {
                 if parts.peek().is_none() {
-                    level.keys.insert(part.to_string(), Kept::Field);
+                    level.keys.insert(part.as_bytes().to_vec(), Kept::Field);
                     break;
                 }
                 let entry = level
                     .keys
-                    .entry(part.to_string())
+                    .entry(part.as_bytes().to_vec())
                     .or_insert_with(|| Kept::Object(Level::default()));
                 match entry {
                     Kept::Object(next) => level = next,
@@ -201,7 +202,7 @@ impl<'de> Visitor<'de> for Node<'_> {
             // Under a projection: a kept field is read whole, an object holding kept fields is
             // descended into, and anything else is skipped unread.
             let projection = match self.projection {
-                Some(level) => match level.keys.get(key.as_ref()) {
+                Some(level) => match level.keys.get(key.as_bytes()) {
                     Some(Kept::Field) => None,
                     Some(Kept::Object(next)) => Some(next),
                     None => {

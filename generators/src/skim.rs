@@ -83,11 +83,18 @@ impl<'b> Skimmer<'b> {
         }
         loop {
             self.whitespace();
-            let key = self.key()?;
+            let (raw, escaped) = self.key()?;
             self.whitespace();
             self.expect(b':', "`:` after a key")?;
             self.whitespace();
-            let kept = level.and_then(|l| l.keys.get(key.as_ref()));
+            // Keys with escapes are decoded before the lookup; plain keys are looked up as bytes.
+            let decoded = if escaped {
+                Some(self.decode_key(raw)?)
+            } else {
+                None
+            };
+            let lookup: &[u8] = decoded.as_ref().map_or(raw, |k| k.as_bytes());
+            let kept = level.and_then(|l| l.keys.get(lookup));
             match kept {
                 None => self.skip_value()?,
                 Some(kept) => {
@@ -95,7 +102,13 @@ impl<'b> Skimmer<'b> {
                     if base > 0 {
                         name.push('.');
                     }
-                    name.push_str(&key);
+                    match &decoded {
+                        Some(key) => name.push_str(key),
+                        None => name.push_str(
+                            std::str::from_utf8(raw)
+                                .map_err(|_| self.error("invalid UTF-8 in a key"))?,
+                        ),
+                    }
                     match kept {
                         Kept::Field => self.keep_value(name, record, None)?,
                         Kept::Object(inner) if self.peek() == Some(b'{') => {
@@ -120,28 +133,23 @@ impl<'b> Skimmer<'b> {
         }
     }
 
-    /// A key, decoded only when it holds escapes.
-    fn key(&mut self) -> Result<std::borrow::Cow<'b, str>, SkimError> {
-        let start = self.at;
+    /// A key's raw bytes between its quotes, and whether it holds escapes.
+    fn key(&mut self) -> Result<(&'b [u8], bool), SkimError> {
         self.expect(b'"', "a key string")?;
+        let start = self.at;
         let escaped = self.skip_string_body()?;
         let bytes: &'b [u8] = self.bytes;
-        let raw = &bytes[start..self.at];
-        if escaped {
-            serde_json::from_slice::<String>(raw)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|e| SkimError {
-                    offset: start,
-                    message: e.to_string(),
-                })
-        } else {
-            std::str::from_utf8(&raw[1..raw.len() - 1])
-                .map(std::borrow::Cow::Borrowed)
-                .map_err(|_| SkimError {
-                    offset: start,
-                    message: "invalid UTF-8 in a key".into(),
-                })
-        }
+        Ok((&bytes[start..self.at - 1], escaped))
+    }
+
+    /// A key with escapes, decoded as JSON does.
+    fn decode_key(&self, raw: &[u8]) -> Result<String, SkimError> {
+        let mut quoted = Vec::with_capacity(raw.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(raw);
+        quoted.push(b'"');
+        serde_json::from_slice::<String>(&quoted)
+            .map_err(|e| self.error(&format!("invalid key: {e}")))
     }
 
     /// Parses the value here with serde_json and flattens it under `name`; with `filter`, only
@@ -199,23 +207,20 @@ impl<'b> Skimmer<'b> {
     fn skip_string_body(&mut self) -> Result<bool, SkimError> {
         let mut escaped = false;
         loop {
-            match memchr::memchr2(b'"', b'\\', &self.bytes[self.at..]) {
-                None => {
-                    self.at = self.bytes.len();
-                    return Err(self.error("unterminated string"));
-                }
-                Some(offset) => {
-                    self.at += offset;
-                    if self.bytes[self.at] == b'"' {
-                        self.at += 1;
-                        return Ok(escaped);
-                    }
-                    escaped = true;
-                    self.at += 2;
-                    if self.at > self.bytes.len() {
-                        return Err(self.error("unterminated string"));
-                    }
-                }
+            let Some(offset) = memchr::memchr2(b'"', b'\\', &self.bytes[self.at..]) else {
+                self.at = self.bytes.len();
+                return Err(self.error("unterminated string"));
+            };
+            self.at += offset;
+            if self.bytes[self.at] == b'"' {
+                self.at += 1;
+                return Ok(escaped);
+            }
+            // A backslash escapes the next byte, quote or backslash included.
+            escaped = true;
+            self.at += 2;
+            if self.at > self.bytes.len() {
+                return Err(self.error("unterminated string"));
             }
         }
     }
