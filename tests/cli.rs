@@ -135,18 +135,25 @@ fn several_formats_need_a_directory() {
     );
 }
 
-#[test]
-fn eval_reports_alerts_and_keeps_reading_after_bad_lines() {
+/// The contract example's events as Elastic Defend records, in `DIR/ecs.ndjson`.
+fn ecs_dataset() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    let out = path(dir.path()).to_string();
     let run = detsim(&[
         "generate",
         "scenarios/lsass-spawns-cmd.yaml",
         "--format",
         "ecs",
         "--out",
-        path(dir.path()),
+        &out,
     ]);
-    assert!(run.status.success());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    dir
+}
+
+#[test]
+fn eval_reports_alerts_and_keeps_reading_after_bad_lines() {
+    let dir = ecs_dataset();
     let good = std::fs::read_to_string(dir.path().join("ecs.ndjson")).unwrap();
     let mut lines: Vec<&str> = good.lines().collect();
     lines.insert(3, "{\"truncated\": ");
@@ -191,16 +198,7 @@ fn a_users_pipeline_changes_the_verdict_it_gets_wrong() {
         "--rules",
         "rules/sigma/cmd-unusual-parent.yml",
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let run = detsim(&[
-        "generate",
-        "scenarios/lsass-spawns-cmd.yaml",
-        "--format",
-        "ecs",
-        "--out",
-        path(dir.path()),
-    ]);
-    assert!(run.status.success());
+    let dir = ecs_dataset();
     let file = dir.path().join("ecs.ndjson");
 
     let bundled = detsim(&[&args[..], &[path(&file)]].concat());
