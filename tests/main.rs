@@ -3,6 +3,7 @@
 mod cli;
 mod normalisation;
 mod scenario_errors;
+mod sequences;
 mod simulator;
 mod suite;
 mod support;
