@@ -161,6 +161,23 @@ impl<'b> Skimmer<'b> {
         filter: Option<&Projection>,
     ) -> Result<(), SkimError> {
         let start = self.at;
+        if filter.is_none() && self.peek() == Some(b'"') {
+            // A string without escapes needs no JSON decoding: the common case.
+            self.at += 1;
+            let escaped = self.skip_string_body()?;
+            if !escaped {
+                let text =
+                    std::str::from_utf8(&self.bytes[start + 1..self.at - 1]).map_err(|_| {
+                        SkimError {
+                            offset: start,
+                            message: "invalid UTF-8 in a string".into(),
+                        }
+                    })?;
+                record.insert(name, Value::String(text.to_string()));
+                return Ok(());
+            }
+            self.at = start;
+        }
         self.skip_value()?;
         let value: Value =
             serde_json::from_slice(&self.bytes[start..self.at]).map_err(|e| SkimError {
@@ -227,32 +244,62 @@ impl<'b> Skimmer<'b> {
 
     /// An object or array, matched bracket by bracket, strings skipped whole.
     fn skip_container(&mut self) -> Result<(), SkimError> {
-        let mut closers: Vec<u8> = Vec::with_capacity(8);
-        loop {
-            let Some(byte) = self.peek() else {
-                return Err(self.error("unterminated object or array"));
-            };
-            self.at += 1;
+        // The open brackets as a stack of bits (1 for `{`, 0 for `[`), deepest last; documents
+        // nest far less than 64 levels, and deeper ones are refused rather than mis-read.
+        let mut stack: u64 = 0;
+        let mut depth: u32 = 0;
+        let bytes = self.bytes;
+        let mut at = self.at;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            at += 1;
+            if !STRUCTURAL[byte as usize] {
+                continue;
+            }
             match byte {
                 b'"' => {
+                    self.at = at;
                     self.skip_string_body()?;
+                    at = self.at;
                 }
-                b'{' => closers.push(b'}'),
-                b'[' => closers.push(b']'),
-                b'}' | b']' => {
-                    if closers.pop() != Some(byte) {
-                        self.at -= 1;
+                b'{' | b'[' => {
+                    if depth == 64 {
+                        self.at = at - 1;
+                        return Err(self.error("nested more than 64 levels"));
+                    }
+                    stack = (stack << 1) | u64::from(byte == b'{');
+                    depth += 1;
+                }
+                _ => {
+                    let opened_object = stack & 1 == 1;
+                    if depth == 0 || opened_object != (byte == b'}') {
+                        self.at = at - 1;
                         return Err(self.error("mismatched bracket"));
                     }
-                    if closers.is_empty() {
+                    stack >>= 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        self.at = at;
                         return Ok(());
                     }
                 }
-                _ => {}
             }
         }
+        self.at = at;
+        Err(self.error("unterminated object or array"))
     }
 }
+
+/// The bytes that matter while skipping a container: quotes and brackets.
+static STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table
+};
 
 #[cfg(test)]
 mod tests {
