@@ -2,12 +2,12 @@
 //! per alert on stdout and a summary on stderr.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use detsim_generators::flat_json::Projection;
-use detsim_generators::skim::skim_projected;
+use detsim_generators::skim::Skimmer;
 use detsim_generators::{Format, ReadError, ReadErrorKind, Record, read_lines};
 use serde_json::json;
 
@@ -51,21 +51,30 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
     };
     for input in inputs {
         let name = input.map_or("-".to_string(), |p| p.display().to_string());
-        let reader: Box<dyn BufRead> = match input {
-            None => Box::new(BufReader::with_capacity(READ_BUFFER, std::io::stdin())),
-            Some(path) => Box::new(BufReader::with_capacity(
-                READ_BUFFER,
+        let file = match input {
+            None => None,
+            Some(path) => Some(
                 File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?,
-            )),
+            ),
         };
         // Event rules answer record by record; sequence rules need the whole stream, so only
         // then are the line and identifier of every record kept for the hits found at the end.
         let mut evaluation = detectors.start();
         let mut origins: Vec<(usize, Option<String>)> = Vec::new();
         let records: Box<dyn Iterator<Item = (usize, Result<Record, ReadError>)>> =
-            match &projection {
-                Some(projection) => Box::new(projected_lines(reader, projection)),
-                None => Box::new(read_lines(format, reader)),
+            match (&projection, file) {
+                // The projected reader buffers for itself.
+                (Some(projection), Some(file)) => Box::new(projected_lines(file, projection)),
+                (Some(projection), None) => {
+                    Box::new(projected_lines(std::io::stdin().lock(), projection))
+                }
+                (None, file) => {
+                    let reader: Box<dyn BufRead> = match file {
+                        Some(file) => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
+                        None => Box::new(BufReader::with_capacity(READ_BUFFER, std::io::stdin())),
+                    };
+                    Box::new(read_lines(format, reader))
+                }
             };
         for (line, result) in records {
             let record = match result {
@@ -149,10 +158,11 @@ fn alert_line(
 /// Lines of JSON records read through a projection, numbered from 1; blank lines are skipped
 /// and an I/O error ends the stream after being reported.
 fn projected_lines<'p>(
-    mut reader: impl BufRead + 'p,
+    reader: impl Read + 'p,
     projection: &'p Projection,
 ) -> impl Iterator<Item = (usize, Result<Record, ReadError>)> + 'p {
-    let mut buffer: Vec<u8> = Vec::with_capacity(8192);
+    let mut lines = Lines::new(reader);
+    let mut skimmer = Skimmer::default();
     let mut number = 0;
     let mut failed = false;
     std::iter::from_fn(move || {
@@ -160,28 +170,125 @@ fn projected_lines<'p>(
             if failed {
                 return None;
             }
-            buffer.clear();
             number += 1;
-            match reader.read_until(b'\n', &mut buffer) {
-                Ok(0) => return None,
-                Ok(_) => {}
+            let line = match lines.next_line() {
+                Ok(None) => return None,
+                Ok(Some(line)) => line,
                 Err(error) => {
                     failed = true;
                     let kind = ReadErrorKind::Io(error.to_string());
                     return Some((number, Err(ReadError::new(kind).at_line(number))));
                 }
-            }
-            let text = buffer
+            };
+            let text = line
                 .strip_prefix("\u{feff}".as_bytes())
-                .unwrap_or(&buffer)
+                .unwrap_or(line)
                 .trim_ascii();
             if text.is_empty() {
                 continue;
             }
-            let record = skim_projected(text, projection).map_err(|error| {
+            let record = skimmer.read(text, projection).map_err(|error| {
                 ReadError::new(ReadErrorKind::Json(error.to_string())).at_line(number)
             });
             return Some((number, record));
         }
     })
+}
+
+/// A byte stream cut into lines: read in large blocks, line ends found with a vectorised
+/// search, and each line handed out in place (a line longer than the buffer grows it).
+struct Lines<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    /// The unread bytes are `buffer[start..end]`.
+    start: usize,
+    end: usize,
+    at_end: bool,
+}
+
+impl<R: Read> Lines<R> {
+    fn new(reader: R) -> Self {
+        Lines {
+            reader,
+            buffer: vec![0; READ_BUFFER],
+            start: 0,
+            end: 0,
+            at_end: false,
+        }
+    }
+
+    /// The next line without its `\n`; the last line may lack one.
+    fn next_line(&mut self) -> std::io::Result<Option<&[u8]>> {
+        let (from, to) = loop {
+            if let Some(n) = memchr::memchr(b'\n', &self.buffer[self.start..self.end]) {
+                let from = self.start;
+                self.start += n + 1;
+                break (from, from + n);
+            }
+            if self.at_end {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let from = self.start;
+                self.start = self.end;
+                break (from, self.end);
+            }
+            // Keep the partial line, at the front, and read more after it.
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.end == self.buffer.len() {
+                self.buffer.resize(self.buffer.len() * 2, 0);
+            }
+            match self.reader.read(&mut self.buffer[self.end..]) {
+                Ok(0) => self.at_end = true,
+                Ok(n) => self.end += n,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        };
+        Ok(Some(&self.buffer[from..to]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes a call, as pipes do.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buffer.len()).min(self.bytes.len());
+            buffer[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn all_lines(bytes: &[u8], step: usize) -> Vec<Vec<u8>> {
+        let mut lines = Lines::new(Trickle { bytes, step });
+        let mut found = Vec::new();
+        while let Some(line) = lines.next_line().unwrap() {
+            found.push(line.to_vec());
+        }
+        found
+    }
+
+    #[test]
+    fn lines_come_out_whole_whatever_the_reads() {
+        let long = "x".repeat(3 * READ_BUFFER + 17);
+        let text = format!("a\n\nbb\r\n{long}\nlast without a line end");
+        let expected: Vec<Vec<u8>> = text.split('\n').map(|l| l.as_bytes().to_vec()).collect();
+        for step in [1, 7, 4096, READ_BUFFER, usize::MAX] {
+            assert_eq!(all_lines(text.as_bytes(), step), expected, "step {step}");
+        }
+        // A final line end ends the last line; it does not open an empty one.
+        assert_eq!(all_lines(b"a\nb\n", 3), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert!(all_lines(b"", 3).is_empty());
+    }
 }

@@ -1,11 +1,19 @@
 //! A fast projected reader for JSON records: walks the bytes of one object, decides on each key
-//! through a [`Projection`], and skips what is not kept by matching quotes and brackets only,
-//! without decoding it. Kept values are parsed with serde_json, so what is returned is exactly
-//! what [`crate::flat_json::parse_flat_projected`] returns for a valid record.
+//! through a [`Projection`], and skips what is not kept without decoding it. Kept values are
+//! parsed with serde_json (strings and arrays of strings directly), so what is returned is
+//! exactly what [`crate::flat_json::parse_flat_projected`] returns for a valid record.
+//!
+//! Skipping rests on a structural index built first ([`structure`]): bit maps of the quotes
+//! that delimit strings, the brackets outside strings and the backslashes inside them. The end
+//! of a string is the next quote bit, and skipping an object or array a walk over bracket bits.
 //!
 //! Skipped values are checked for structure only (strings closed, brackets balanced, a value
 //! where one is due); a malformed number or escape inside a skipped value is not noticed. That
 //! is the price of speed: use [`crate::flat_json`] where every byte must be validated.
+
+mod structure;
+
+use structure::Index;
 
 use serde_json::Value;
 
@@ -22,24 +30,51 @@ pub struct SkimError {
 
 /// Reads one JSON object, keeping only the fields the projection names.
 pub fn skim_projected(bytes: &[u8], projection: &Projection) -> Result<Record, SkimError> {
-    let mut skimmer = Skimmer { bytes, at: 0 };
-    let mut record = Record::with_capacity(16);
-    let mut name = String::with_capacity(96);
-    skimmer.whitespace();
-    skimmer.object(Some(&projection.root), &mut name, &mut record, projection)?;
-    skimmer.whitespace();
-    if skimmer.at != bytes.len() {
-        return Err(skimmer.error("trailing characters after the object"));
-    }
-    Ok(record)
+    Skimmer::default().read(bytes, projection)
 }
 
-struct Skimmer<'b> {
+/// A projected reader that keeps its working memory from one record to the next: use one per
+/// stream of records.
+#[derive(Debug, Default)]
+pub struct Skimmer {
+    index: Index,
+    name: String,
+}
+
+impl Skimmer {
+    /// Reads one JSON object, keeping only the fields the projection names.
+    pub fn read(&mut self, bytes: &[u8], projection: &Projection) -> Result<Record, SkimError> {
+        self.index.build(bytes)?;
+        let mut cursor = Cursor {
+            bytes,
+            at: 0,
+            index: &self.index,
+        };
+        let mut record = Record::with_capacity(16);
+        self.name.clear();
+        cursor.whitespace();
+        cursor.object(
+            Some(&projection.root),
+            &mut self.name,
+            &mut record,
+            projection,
+        )?;
+        cursor.whitespace();
+        if cursor.at != bytes.len() {
+            return Err(cursor.error("trailing characters after the object"));
+        }
+        Ok(record)
+    }
+}
+
+/// A position in the text and the text's structural index.
+struct Cursor<'b> {
     bytes: &'b [u8],
     at: usize,
+    index: &'b Index,
 }
 
-impl<'b> Skimmer<'b> {
+impl<'b> Cursor<'b> {
     fn error(&self, message: &str) -> SkimError {
         SkimError {
             offset: self.at,
@@ -57,13 +92,37 @@ impl<'b> Skimmer<'b> {
         }
     }
 
-    fn expect(&mut self, byte: u8, what: &str) -> Result<(), SkimError> {
-        if self.peek() == Some(byte) {
-            self.at += 1;
-            Ok(())
-        } else {
-            Err(self.error(&format!("expected {what}")))
+    /// Moves past the bracket at the cursor. A bracket the index does not hold (one the
+    /// index places inside a string, as after a stray backslash outside any string) is
+    /// malformed input.
+    fn bracket(&mut self) -> Result<(), SkimError> {
+        if !self.index.is_bracket(self.at) {
+            return Err(self.error("unexpected character"));
         }
+        self.at += 1;
+        Ok(())
+    }
+
+    fn open(&mut self, byte: u8, what: &str) -> Result<(), SkimError> {
+        if self.peek() != Some(byte) {
+            return Err(self.error(&format!("expected {what}")));
+        }
+        self.bracket()
+    }
+
+    /// The string at the cursor: the bytes between its quotes, and whether they hold escapes.
+    fn string(&mut self) -> Result<(&'b [u8], bool), SkimError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string"));
+        }
+        if !self.index.is_quote(self.at) {
+            return Err(self.error("unexpected character"));
+        }
+        let start = self.at + 1;
+        // A string that never closes was refused when the index was built.
+        let end = self.index.next_quote(start).expect("closing quote");
+        self.at = end + 1;
+        Ok((&self.bytes[start..end], self.index.has_escapes(start, end)))
     }
 
     /// An object at `name`: kept keys are read, objects holding kept keys descended into, the
@@ -75,17 +134,19 @@ impl<'b> Skimmer<'b> {
         record: &mut Record,
         projection: &Projection,
     ) -> Result<(), SkimError> {
-        self.expect(b'{', "`{`")?;
+        self.open(b'{', "`{`")?;
         self.whitespace();
         if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Ok(());
+            return self.bracket();
         }
         loop {
             self.whitespace();
-            let (raw, escaped) = self.key()?;
+            let (raw, escaped) = self.string()?;
             self.whitespace();
-            self.expect(b':', "`:` after a key")?;
+            if self.peek() != Some(b':') {
+                return Err(self.error("expected `:` after a key"));
+            }
+            self.at += 1;
             self.whitespace();
             // Keys with escapes are decoded before the lookup; plain keys are looked up as bytes.
             let decoded = if escaped {
@@ -94,21 +155,15 @@ impl<'b> Skimmer<'b> {
                 None
             };
             let lookup: &[u8] = decoded.as_ref().map_or(raw, |k| k.as_bytes());
-            let kept = level.and_then(|l| l.keys.get(lookup));
-            match kept {
+            match level.and_then(|l| l.keys.get_key_value(lookup)) {
                 None => self.skip_value()?,
-                Some(kept) => {
+                Some((key, kept)) => {
                     let base = name.len();
                     if base > 0 {
                         name.push('.');
                     }
-                    match &decoded {
-                        Some(key) => name.push_str(key),
-                        None => name.push_str(
-                            std::str::from_utf8(raw)
-                                .map_err(|_| self.error("invalid UTF-8 in a key"))?,
-                        ),
-                    }
+                    // The projection's keys are made from strings, so a matching key is UTF-8.
+                    name.push_str(std::str::from_utf8(key).expect("projection keys are UTF-8"));
                     match kept {
                         Kept::Field => self.keep_value(name, record, None)?,
                         Kept::Object(inner) if self.peek() == Some(b'{') => {
@@ -124,22 +179,10 @@ impl<'b> Skimmer<'b> {
             self.whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(());
-                }
+                Some(b'}') => return self.bracket(),
                 _ => return Err(self.error("expected `,` or `}` in an object")),
             }
         }
-    }
-
-    /// A key's raw bytes between its quotes, and whether it holds escapes.
-    fn key(&mut self) -> Result<(&'b [u8], bool), SkimError> {
-        self.expect(b'"', "a key string")?;
-        let start = self.at;
-        let escaped = self.skip_string_body()?;
-        let bytes: &'b [u8] = self.bytes;
-        Ok((&bytes[start..self.at - 1], escaped))
     }
 
     /// A key with escapes, decoded as JSON does.
@@ -152,8 +195,38 @@ impl<'b> Skimmer<'b> {
             .map_err(|e| self.error(&format!("invalid key: {e}")))
     }
 
-    /// Parses the value here with serde_json and flattens it under `name`; with `filter`, only
-    /// the leaves the projection names are kept.
+    /// A string's text, checked to be UTF-8, with its escapes decoded; `None` for the rare
+    /// escapes left to serde_json (`\\u`) and for anything malformed, which serde_json then
+    /// reports.
+    fn text(body: &[u8], escaped: bool) -> Option<String> {
+        if !escaped {
+            return std::str::from_utf8(body).ok().map(str::to_string);
+        }
+        let mut text = Vec::with_capacity(body.len());
+        let mut bytes = body.iter();
+        while let Some(&byte) = bytes.next() {
+            if byte != b'\\' {
+                text.push(byte);
+                continue;
+            }
+            text.push(match bytes.next()? {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                b'/' => b'/',
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                _ => return None,
+            });
+        }
+        String::from_utf8(text).ok()
+    }
+
+    /// Parses the value here and flattens it under `name`; with `filter`, only the leaves the
+    /// projection names are kept. Strings and arrays of strings, the common cases, are read
+    /// directly; anything else goes through serde_json.
     fn keep_value(
         &mut self,
         name: &str,
@@ -161,20 +234,22 @@ impl<'b> Skimmer<'b> {
         filter: Option<&Projection>,
     ) -> Result<(), SkimError> {
         let start = self.at;
-        if filter.is_none() && self.peek() == Some(b'"') {
-            // A string without escapes needs no JSON decoding: the common case.
-            self.at += 1;
-            let escaped = self.skip_string_body()?;
-            if !escaped {
-                let text =
-                    std::str::from_utf8(&self.bytes[start + 1..self.at - 1]).map_err(|_| {
-                        SkimError {
-                            offset: start,
-                            message: "invalid UTF-8 in a string".into(),
-                        }
-                    })?;
-                record.insert(name, Value::String(text.to_string()));
-                return Ok(());
+        if filter.is_none() {
+            match self.peek() {
+                Some(b'"') => {
+                    let (body, escaped) = self.string()?;
+                    if let Some(text) = Self::text(body, escaped) {
+                        record.insert(name, Value::String(text));
+                        return Ok(());
+                    }
+                }
+                Some(b'[') => {
+                    if let Some(items) = self.string_array()? {
+                        record.insert(name, Value::Array(items));
+                        return Ok(());
+                    }
+                }
+                _ => {}
             }
             self.at = start;
         }
@@ -199,19 +274,52 @@ impl<'b> Skimmer<'b> {
         Ok(())
     }
 
+    /// The array at the cursor when every item is a string `text` decodes; `None` (with the
+    /// cursor somewhere inside) when it holds anything else.
+    fn string_array(&mut self) -> Result<Option<Vec<Value>>, SkimError> {
+        self.bracket()?;
+        let mut items = Vec::new();
+        self.whitespace();
+        if self.peek() == Some(b']') {
+            self.bracket()?;
+            return Ok(Some(items));
+        }
+        loop {
+            self.whitespace();
+            if self.peek() != Some(b'"') {
+                return Ok(None);
+            }
+            let (body, escaped) = self.string()?;
+            let Some(text) = Self::text(body, escaped) else {
+                return Ok(None);
+            };
+            items.push(Value::String(text));
+            self.whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.bracket()?;
+                    return Ok(Some(items));
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
     /// Moves past one value without decoding it.
     fn skip_value(&mut self) -> Result<(), SkimError> {
         match self.peek() {
-            Some(b'"') => {
-                self.at += 1;
-                self.skip_string_body().map(|_| ())
-            }
+            Some(b'"') => self.string().map(|_| ()),
             Some(b'{' | b'[') => self.skip_container(),
             Some(b',' | b'}' | b']' | b':') | None => Err(self.error("expected a value")),
             Some(_) => {
+                // A number, `true`, `false` or `null`: up to the next delimiter. Quotes and
+                // brackets end it too, so that the cursor never passes a token unseen.
                 while !matches!(
                     self.peek(),
-                    None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                    None | Some(
+                        b',' | b'}' | b']' | b'{' | b'[' | b'"' | b' ' | b'\t' | b'\n' | b'\r'
+                    )
                 ) {
                     self.at += 1;
                 }
@@ -220,86 +328,45 @@ impl<'b> Skimmer<'b> {
         }
     }
 
-    /// From just after an opening quote to just after the closing one; whether it held escapes.
-    fn skip_string_body(&mut self) -> Result<bool, SkimError> {
-        let mut escaped = false;
-        loop {
-            let Some(offset) = memchr::memchr2(b'"', b'\\', &self.bytes[self.at..]) else {
-                self.at = self.bytes.len();
-                return Err(self.error("unterminated string"));
-            };
-            self.at += offset;
-            if self.bytes[self.at] == b'"' {
-                self.at += 1;
-                return Ok(escaped);
-            }
-            // A backslash escapes the next byte, quote or backslash included.
-            escaped = true;
-            self.at += 2;
-            if self.at > self.bytes.len() {
-                return Err(self.error("unterminated string"));
-            }
-        }
-    }
-
-    /// An object or array, matched bracket by bracket, strings skipped whole.
+    /// An object or array, matched bracket by bracket over the index's brackets, which leave
+    /// out those inside strings.
     fn skip_container(&mut self) -> Result<(), SkimError> {
         // The open brackets as a stack of bits (1 for `{`, 0 for `[`), deepest last; documents
         // nest far less than 64 levels, and deeper ones are refused rather than mis-read.
         let mut stack: u64 = 0;
         let mut depth: u32 = 0;
-        let bytes = self.bytes;
-        let mut at = self.at;
-        while at < bytes.len() {
-            let byte = bytes[at];
-            at += 1;
-            if !STRUCTURAL[byte as usize] {
-                continue;
-            }
-            match byte {
-                b'"' => {
-                    self.at = at;
-                    self.skip_string_body()?;
-                    at = self.at;
+        if !self.index.is_bracket(self.at) {
+            return Err(self.error("unexpected character"));
+        }
+        let mut from = self.at;
+        while let Some(position) = self.index.next_bracket(from) {
+            let byte = self.bytes[position];
+            from = position + 1;
+            if byte == b'{' || byte == b'[' {
+                if depth == 64 {
+                    self.at = position;
+                    return Err(self.error("nested more than 64 levels"));
                 }
-                b'{' | b'[' => {
-                    if depth == 64 {
-                        self.at = at - 1;
-                        return Err(self.error("nested more than 64 levels"));
-                    }
-                    stack = (stack << 1) | u64::from(byte == b'{');
-                    depth += 1;
+                stack = (stack << 1) | u64::from(byte == b'{');
+                depth += 1;
+            } else {
+                let opened_object = stack & 1 == 1;
+                if opened_object != (byte == b'}') {
+                    self.at = position;
+                    return Err(self.error("mismatched bracket"));
                 }
-                _ => {
-                    let opened_object = stack & 1 == 1;
-                    if depth == 0 || opened_object != (byte == b'}') {
-                        self.at = at - 1;
-                        return Err(self.error("mismatched bracket"));
-                    }
-                    stack >>= 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        self.at = at;
-                        return Ok(());
-                    }
+                stack >>= 1;
+                depth -= 1;
+                if depth == 0 {
+                    self.at = from;
+                    return Ok(());
                 }
             }
         }
-        self.at = at;
+        self.at = self.bytes.len();
         Err(self.error("unterminated object or array"))
     }
 }
-
-/// The bytes that matter while skipping a container: quotes and brackets.
-static STRUCTURAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'"' as usize] = true;
-    table[b'{' as usize] = true;
-    table[b'}' as usize] = true;
-    table[b'[' as usize] = true;
-    table[b']' as usize] = true;
-    table
-};
 
 #[cfg(test)]
 mod tests {
@@ -334,6 +401,8 @@ mod tests {
             }),
             json!({}),
             json!({"process": "not an object", "event": {"type": []}}),
+            json!({"process": {"parent": {"args": ["a", 1, null], "name": "x\"y"}},
+                "event": {"type": ["a", ["b"]], "category": "c"}}),
         ];
         for document in documents {
             for text in [
@@ -382,6 +451,12 @@ mod tests {
             "{\"a\": 1} trailing",
             "{\"process\": {\"name\": }}",
             "{a: 1}",
+            "{\"a\": tr\"ue\"}",
+            "{\"a\": \\\"x\"}",
+            "{\"a\": [1, 2]]}",
+            "{\"a\": {\"b\": 1]}",
+            "{\"process\": {\"name\": \"cmd.exe\"}, \"x\": [{]}",
+            "{\"event\": {\"type\": [\"start\",]}}",
         ] {
             assert!(
                 skim_projected(text.as_bytes(), &projection).is_err(),
