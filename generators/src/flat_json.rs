@@ -76,8 +76,49 @@ pub struct Projection {
 /// The keys kept at one level of objects.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Level {
-    /// Keyed by the key's bytes, so byte-level readers need not validate UTF-8 to look up.
-    pub(crate) keys: FxHashMap<Vec<u8>, Kept>,
+    /// The keys as bytes, so byte-level readers need not validate UTF-8 to look up.
+    keys: Vec<(String, Kept)>,
+    /// Where each key is in `keys`, once there are too many to compare one by one.
+    positions: Option<FxHashMap<Vec<u8>, usize>>,
+}
+
+/// Up to this many keys a level is searched by comparing each key (lengths first, so most
+/// comparisons are one instruction), which beats hashing the key.
+const SEARCHED_KEYS: usize = 12;
+
+impl Level {
+    /// The kept key equal to `key`, and what is done with it.
+    pub(crate) fn get(&self, key: &[u8]) -> Option<(&str, &Kept)> {
+        let found = match &self.positions {
+            // Length and first byte first: most keys differ there, without a call to compare.
+            None => self.keys.iter().find(|(k, _)| {
+                let k = k.as_bytes();
+                k.len() == key.len() && k.first() == key.first() && k == key
+            }),
+            Some(positions) => positions.get(key).map(|&n| &self.keys[n]),
+        };
+        found.map(|(k, kept)| (k.as_str(), kept))
+    }
+
+    /// The entry for `key`, added with `make` when absent.
+    fn entry(&mut self, key: &str, make: impl FnOnce() -> Kept) -> &mut Kept {
+        let n = match self.keys.iter().position(|(k, _)| k == key) {
+            Some(n) => n,
+            None => {
+                self.keys.push((key.to_string(), make()));
+                if self.keys.len() > SEARCHED_KEYS {
+                    let positions = self.keys.iter().enumerate();
+                    self.positions = Some(
+                        positions
+                            .map(|(n, (k, _))| (k.as_bytes().to_vec(), n))
+                            .collect(),
+                    );
+                }
+                self.keys.len() - 1
+            }
+        };
+        &mut self.keys[n].1
+    }
 }
 
 /// What a projection does with a key.
@@ -98,14 +139,10 @@ impl Projection {
             let mut parts = field.split('.').peekable();
             while let Some(part) = parts.next() {
                 if parts.peek().is_none() {
-                    level.keys.insert(part.as_bytes().to_vec(), Kept::Field);
+                    *level.entry(part, || Kept::Field) = Kept::Field;
                     break;
                 }
-                let entry = level
-                    .keys
-                    .entry(part.as_bytes().to_vec())
-                    .or_insert_with(|| Kept::Object(Level::default()));
-                match entry {
+                match level.entry(part, || Kept::Object(Level::default())) {
                     Kept::Object(next) => level = next,
                     // A shorter field already keeps this whole object.
                     Kept::Field => break,
@@ -114,6 +151,15 @@ impl Projection {
             projection.fields.insert(field);
         }
         projection
+    }
+
+    /// How many fields the projection keeps.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
     }
 
     /// Whether the projection keeps this exact field.
@@ -202,7 +248,7 @@ impl<'de> Visitor<'de> for Node<'_> {
             // Under a projection: a kept field is read whole, an object holding kept fields is
             // descended into, and anything else is skipped unread.
             let projection = match self.projection {
-                Some(level) => match level.keys.get(key.as_bytes()) {
+                Some(level) => match level.get(key.as_bytes()).map(|(_, kept)| kept) {
                     Some(Kept::Field) => None,
                     Some(Kept::Object(next)) => Some(next),
                     None => {

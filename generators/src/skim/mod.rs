@@ -50,7 +50,7 @@ impl Skimmer {
             at: 0,
             index: &self.index,
         };
-        let mut record = Record::with_capacity(16);
+        let mut record = Record::with_capacity(projection.len());
         self.name.clear();
         cursor.whitespace();
         cursor.object(
@@ -111,18 +111,19 @@ impl<'b> Cursor<'b> {
     }
 
     /// The string at the cursor: the bytes between its quotes, and whether they hold escapes.
+    #[inline(always)]
     fn string(&mut self) -> Result<(&'b [u8], bool), SkimError> {
         if self.peek() != Some(b'"') {
             return Err(self.error("expected a string"));
         }
-        if !self.index.is_quote(self.at) {
+        // A string that never closes was refused when the index was built, so a quote the
+        // index does not pair is one it places inside a string: malformed input.
+        let Some((end, escapes)) = self.index.string_at(self.at) else {
             return Err(self.error("unexpected character"));
-        }
+        };
         let start = self.at + 1;
-        // A string that never closes was refused when the index was built.
-        let end = self.index.next_quote(start).expect("closing quote");
         self.at = end + 1;
-        Ok((&self.bytes[start..end], self.index.has_escapes(start, end)))
+        Ok((&self.bytes[start..end], escapes))
     }
 
     /// An object at `name`: kept keys are read, objects holding kept keys descended into, the
@@ -155,15 +156,14 @@ impl<'b> Cursor<'b> {
                 None
             };
             let lookup: &[u8] = decoded.as_ref().map_or(raw, |k| k.as_bytes());
-            match level.and_then(|l| l.keys.get_key_value(lookup)) {
+            match level.and_then(|l| l.get(lookup)) {
                 None => self.skip_value()?,
                 Some((key, kept)) => {
                     let base = name.len();
                     if base > 0 {
                         name.push('.');
                     }
-                    // The projection's keys are made from strings, so a matching key is UTF-8.
-                    name.push_str(std::str::from_utf8(key).expect("projection keys are UTF-8"));
+                    name.push_str(key);
                     match kept {
                         Kept::Field => self.keep_value(name, record, None)?,
                         Kept::Object(inner) if self.peek() == Some(b'{') => {

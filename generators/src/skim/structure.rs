@@ -13,37 +13,34 @@ use super::SkimError;
 /// The bit maps of one text; reused from one text to the next.
 #[derive(Debug, Default)]
 pub(super) struct Index {
+    words: Vec<Word>,
+}
+
+/// The bit maps of 64 bytes of the text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Word {
     /// Quotes that open or close a string.
-    quotes: Vec<u64>,
+    quotes: u64,
     /// `{`, `}`, `[` and `]` outside strings.
-    brackets: Vec<u64>,
+    brackets: u64,
     /// Backslashes inside strings.
-    escapes: Vec<u64>,
+    escapes: u64,
 }
 
 impl Index {
     /// Indexes `bytes`, refusing a string that never closes.
     pub(super) fn build(&mut self, bytes: &[u8]) -> Result<(), SkimError> {
-        self.quotes.clear();
-        self.brackets.clear();
-        self.escapes.clear();
-        let words = bytes.len().div_ceil(64);
-        self.quotes.reserve(words);
-        self.brackets.reserve(words);
-        self.escapes.reserve(words);
-        let mut state = State::default();
-        let mut blocks = bytes.chunks_exact(64);
-        for block in blocks.by_ref() {
-            let block: &[u8; 64] = block.try_into().expect("chunks of 64 bytes");
-            self.push(state.block(block));
-        }
-        let rest = blocks.remainder();
-        if !rest.is_empty() {
-            // The tail, padded with spaces, which are never structural.
-            let mut block = [b' '; 64];
-            block[..rest.len()].copy_from_slice(rest);
-            self.push(state.block(&block));
-        }
+        self.words.clear();
+        self.words.reserve(bytes.len().div_ceil(64));
+        #[cfg(target_arch = "x86_64")]
+        let state = if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor was just found to have AVX2.
+            unsafe { self.blocks_avx2(bytes) }
+        } else {
+            self.blocks::<false>(bytes)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let state = self.blocks::<false>(bytes);
         if state.in_string != 0 {
             // The last quote opened a string that never closes.
             let offset = self.last_quote().unwrap_or(0);
@@ -55,76 +52,113 @@ impl Index {
         Ok(())
     }
 
-    fn push(&mut self, (quotes, brackets, escapes): (u64, u64, u64)) {
-        self.quotes.push(quotes);
-        self.brackets.push(brackets);
-        self.escapes.push(escapes);
+    /// The blocks classified with AVX2, 32 bytes an instruction instead of 16.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn blocks_avx2(&mut self, bytes: &[u8]) -> State {
+        self.blocks::<true>(bytes)
+    }
+
+    /// Every block of `bytes`, the last one padded; the state after the last.
+    #[inline(always)]
+    fn blocks<const AVX2: bool>(&mut self, bytes: &[u8]) -> State {
+        let classify_block = |block: &[u8; 64]| {
+            #[cfg(target_arch = "x86_64")]
+            if AVX2 {
+                // SAFETY: only `blocks_avx2`, run once AVX2 is found, asks for it.
+                return unsafe { classify_avx2(block) };
+            }
+            classify(block)
+        };
+        let mut state = State::default();
+        let mut blocks = bytes.chunks_exact(64);
+        for block in blocks.by_ref() {
+            let block: &[u8; 64] = block.try_into().expect("chunks of 64 bytes");
+            self.words.push(state.block(classify_block(block)));
+        }
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            // The tail, padded with spaces, which are never structural.
+            let mut block = [b' '; 64];
+            block[..rest.len()].copy_from_slice(rest);
+            self.words.push(state.block(classify_block(&block)));
+        }
+        state
     }
 
     fn last_quote(&self) -> Option<usize> {
-        let (word, bits) = self
-            .quotes
+        let (n, word) = self
+            .words
             .iter()
             .enumerate()
-            .rfind(|(_, bits)| **bits != 0)?;
-        Some(word * 64 + 63 - bits.leading_zeros() as usize)
+            .rfind(|(_, word)| word.quotes != 0)?;
+        Some(n * 64 + 63 - word.quotes.leading_zeros() as usize)
     }
 
-    /// Whether the byte at `at` is a quote opening or closing a string.
-    pub(super) fn is_quote(&self, at: usize) -> bool {
-        bit(&self.quotes, at)
+    /// The string whose opening quote is at `at`: the offset of its closing quote, and whether
+    /// a backslash lies between them. `None` when the byte at `at` is no quote.
+    #[inline]
+    pub(super) fn string_at(&self, at: usize) -> Option<(usize, bool)> {
+        let (n, bit) = (at / 64, at % 64);
+        let word = self.words.get(n)?;
+        if word.quotes >> bit & 1 == 0 {
+            return None;
+        }
+        // The common case: the closing quote in the same word.
+        let after = word.quotes & (!1u64 << bit);
+        if after != 0 {
+            let end_bit = after.trailing_zeros();
+            let between = (!1u64 << bit) & ((1u64 << end_bit) - 1);
+            return Some((n * 64 + end_bit as usize, word.escapes & between != 0));
+        }
+        let end = self.next(at + 1, |word| word.quotes)?;
+        Some((end, self.has_escapes(at + 1, end)))
     }
 
     /// Whether the byte at `at` is a bracket outside strings.
+    #[inline]
     pub(super) fn is_bracket(&self, at: usize) -> bool {
-        bit(&self.brackets, at)
-    }
-
-    /// The first quote at or after `from`.
-    pub(super) fn next_quote(&self, from: usize) -> Option<usize> {
-        next(&self.quotes, from)
+        self.words
+            .get(at / 64)
+            .is_some_and(|word| word.brackets >> (at % 64) & 1 == 1)
     }
 
     /// The first bracket outside strings at or after `from`.
+    #[inline]
     pub(super) fn next_bracket(&self, from: usize) -> Option<usize> {
-        next(&self.brackets, from)
+        self.next(from, |word| word.brackets)
+    }
+
+    /// The first set bit of one of the maps at or after `from`.
+    #[inline(always)]
+    fn next(&self, from: usize, map: impl Fn(&Word) -> u64) -> Option<usize> {
+        let mut n = from / 64;
+        let mut bits = map(self.words.get(n)?) & (!0u64 << (from % 64));
+        loop {
+            if bits != 0 {
+                return Some(n * 64 + bits.trailing_zeros() as usize);
+            }
+            n += 1;
+            bits = map(self.words.get(n)?);
+        }
     }
 
     /// Whether a backslash inside a string lies in `from..to`.
-    pub(super) fn has_escapes(&self, from: usize, to: usize) -> bool {
+    fn has_escapes(&self, from: usize, to: usize) -> bool {
         if from >= to {
             return false;
         }
         let (first, last) = (from / 64, (to - 1) / 64);
-        (first..=last).any(|word| {
-            let mut bits = self.escapes[word];
-            if word == first {
+        (first..=last).any(|n| {
+            let mut bits = self.words[n].escapes;
+            if n == first {
                 bits &= !0u64 << (from % 64);
             }
-            if word == last {
+            if n == last {
                 bits &= !0u64 >> (63 - (to - 1) % 64);
             }
             bits != 0
         })
-    }
-}
-
-fn bit(words: &[u64], at: usize) -> bool {
-    words
-        .get(at / 64)
-        .is_some_and(|bits| bits >> (at % 64) & 1 == 1)
-}
-
-/// The first set bit at or after `from`.
-fn next(words: &[u64], from: usize) -> Option<usize> {
-    let mut word = from / 64;
-    let mut bits = *words.get(word)? & (!0u64 << (from % 64));
-    loop {
-        if bits != 0 {
-            return Some(word * 64 + bits.trailing_zeros() as usize);
-        }
-        word += 1;
-        bits = *words.get(word)?;
     }
 }
 
@@ -139,19 +173,24 @@ struct State {
 
 impl State {
     /// One block's quotes, brackets outside strings and backslashes inside strings.
-    fn block(&mut self, block: &[u8; 64]) -> (u64, u64, u64) {
+    #[inline(always)]
+    fn block(&mut self, masks: Masks) -> Word {
         let Masks {
             quote,
             backslash,
             open,
             close,
-        } = classify(block);
+        } = masks;
         let escaped = self.escaped(backslash);
         let quotes = quote & !escaped;
         // Set from each opening quote up to (not including) its closing quote.
         let inside = prefix_xor(quotes) ^ self.in_string;
         self.in_string = 0u64.wrapping_sub(inside >> 63);
-        (quotes, (open | close) & !inside, backslash & inside)
+        Word {
+            quotes,
+            brackets: (open | close) & !inside,
+            escapes: backslash & inside,
+        }
     }
 
     /// The bytes escaped by a backslash: each backslash not itself escaped escapes the next byte.
@@ -236,6 +275,36 @@ fn classify(block: &[u8; 64]) -> Masks {
     masks
 }
 
+/// The classification with AVX2, for processors that have it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn classify_avx2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8,
+    };
+    let mut masks = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+    };
+    for half in 0..2 {
+        // SAFETY: the 32 bytes loaded start at `32 * half` with `half < 2`, inside the 64-byte
+        // block, and the load has no alignment requirement.
+        let bytes = unsafe { _mm256_loadu_si256(block.as_ptr().add(32 * half).cast::<__m256i>()) };
+        let folded = _mm256_or_si256(bytes, _mm256_set1_epi8(FOLD as i8));
+        let shift = 32 * half;
+        let equal = |v: __m256i, byte: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(byte as i8));
+        masks.quote |= u64::from(_mm256_movemask_epi8(equal(bytes, b'"')) as u32) << shift;
+        masks.backslash |= u64::from(_mm256_movemask_epi8(equal(bytes, b'\\')) as u32) << shift;
+        masks.open |= u64::from(_mm256_movemask_epi8(equal(folded, b'{')) as u32) << shift;
+        masks.close |= u64::from(_mm256_movemask_epi8(equal(folded, b'}')) as u32) << shift;
+    }
+    masks
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 fn classify(block: &[u8; 64]) -> Masks {
     classify_portable(block)
@@ -311,9 +380,14 @@ mod tests {
             }
             found
         };
-        let quotes = walk(&|from| index.next_quote(from));
+        let quotes = walk(&|from| index.next(from, |word| word.quotes));
         let brackets = walk(&|from| index.next_bracket(from));
-        assert!(quotes.iter().all(|&at| index.is_quote(at)));
+        // Each opening quote's string ends at the next quote, and holds an escape when a
+        // backslash lies between.
+        for pair in quotes.chunks_exact(2) {
+            let has = index.has_escapes(pair[0] + 1, pair[1]);
+            assert_eq!(index.string_at(pair[0]), Some((pair[1], has)));
+        }
         assert!(brackets.iter().all(|&at| index.is_bracket(at)));
         let escapes = (0..length)
             .filter(|&at| index.has_escapes(at, at + 1))
@@ -378,6 +452,11 @@ mod tests {
                 *byte = BYTES[(i * 7 + seed * 13 + i * i) % BYTES.len()];
             }
             assert_eq!(classify(&block), classify_portable(&block));
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor was just found to have AVX2.
+                assert_eq!(unsafe { classify_avx2(&block) }, classify_portable(&block));
+            }
         }
     }
 }
