@@ -439,6 +439,58 @@ mod tests {
     }
 
     #[test]
+    fn damaged_records_are_read_as_the_full_parser_reads_them_or_refused() {
+        // Records with a byte deleted, replaced or inserted (quotes, backslashes and brackets
+        // above all): whatever the full parser accepts, the skimmer must read the same; what
+        // it refuses, the skimmer may refuse or (inside a skipped value) accept, never panic.
+        let projection = Projection::new(FIELDS.into_iter().chain(["process.command_line"]));
+        let mut skimmer = Skimmer::default();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut random = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let mut line = String::new();
+        let (mut agreed, mut refused) = (0, 0);
+        for n in 0..200 {
+            line.clear();
+            let event = crate::testing::varied_event(n);
+            crate::Format::Ecs.render(&event, &crate::RenderOptions::default(), &mut line);
+            for _ in 0..20 {
+                let mut bytes = line.clone().into_bytes();
+                let at = random(bytes.len());
+                const DAMAGE: &[u8] = b"\"\\{}[]:, x";
+                let byte = DAMAGE[random(DAMAGE.len())];
+                match random(3) {
+                    0 => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes[at] = byte,
+                    _ => bytes.insert(at, byte),
+                }
+                let skimmed = skimmer.read(&bytes, &projection);
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                match parse_flat_projected(text, &projection) {
+                    Ok(expected) => {
+                        assert_eq!(skimmed, Ok(expected), "{text}");
+                        agreed += 1;
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+        // Both kinds of damage were met.
+        assert!(
+            agreed > 100 && refused > 100,
+            "{agreed} read, {refused} refused"
+        );
+    }
+
+    #[test]
     fn refuses_broken_structure() {
         let projection = Projection::new(FIELDS);
         for text in [
