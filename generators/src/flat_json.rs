@@ -76,10 +76,12 @@ pub struct Projection {
 /// The keys kept at one level of objects.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Level {
-    /// The keys as bytes, so byte-level readers need not validate UTF-8 to look up.
     keys: Vec<(String, Kept)>,
     /// Where each key is in `keys`, once there are too many to compare one by one.
     positions: Option<FxHashMap<Vec<u8>, usize>>,
+    /// The first bytes of the keys, a bit each: most keys of a record are told apart from
+    /// every kept one by their first byte alone.
+    first_bytes: [u64; 4],
 }
 
 /// Up to this many keys a level is searched by comparing each key (lengths first, so most
@@ -100,11 +102,42 @@ impl Level {
         found.map(|(k, kept)| (k.as_str(), kept))
     }
 
+    /// What is done with an object's key, which may itself hold dots (SentinelOne writes
+    /// `"src.process.name"` as one key): a dotted key is followed part by part through the
+    /// levels. Gives the key as text (the name to record) with what is kept.
+    #[inline]
+    pub(crate) fn find<'a>(&'a self, key: &'a [u8]) -> Option<(&'a str, &'a Kept)> {
+        // A dotted key's first part starts as the key does, so one test rules out both.
+        if let Some(&first) = key.first()
+            && self.first_bytes[usize::from(first / 64)] >> (first % 64) & 1 == 0
+        {
+            return None;
+        }
+        self.find_listed(key)
+    }
+
+    fn find_listed<'a>(&'a self, key: &'a [u8]) -> Option<(&'a str, &'a Kept)> {
+        if let Some(found) = self.get(key) {
+            return Some(found);
+        }
+        let dot = key.iter().position(|&b| b == b'.')?;
+        let (_, kept) = self.get(&key[..dot])?;
+        let kept = match kept {
+            // The first part is kept whole, so is everything under it.
+            Kept::Field => kept,
+            Kept::Object(inner) => inner.find(&key[dot + 1..])?.1,
+        };
+        Some((std::str::from_utf8(key).ok()?, kept))
+    }
+
     /// The entry for `key`, added with `make` when absent.
     fn entry(&mut self, key: &str, make: impl FnOnce() -> Kept) -> &mut Kept {
         let n = match self.keys.iter().position(|(k, _)| k == key) {
             Some(n) => n,
             None => {
+                if let Some(&first) = key.as_bytes().first() {
+                    self.first_bytes[usize::from(first / 64)] |= 1 << (first % 64);
+                }
                 self.keys.push((key.to_string(), make()));
                 if self.keys.len() > SEARCHED_KEYS {
                     let positions = self.keys.iter().enumerate();
@@ -248,7 +281,7 @@ impl<'de> Visitor<'de> for Node<'_> {
             // Under a projection: a kept field is read whole, an object holding kept fields is
             // descended into, and anything else is skipped unread.
             let projection = match self.projection {
-                Some(level) => match level.get(key.as_bytes()).map(|(_, kept)| kept) {
+                Some(level) => match level.find(key.as_bytes()).map(|(_, kept)| kept) {
                     Some(Kept::Field) => None,
                     Some(Kept::Object(next)) => Some(next),
                     None => {
@@ -320,6 +353,34 @@ mod tests {
             let mut expected = Record::new();
             expected.flatten_owned("", document.clone());
             assert_eq!(parse_flat(&text).unwrap(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn keys_holding_dots_are_projected_as_nested_keys_are() {
+        // The flattened names are the same either way, so the projection must keep the same
+        // fields: those named, and those under a name kept whole.
+        let kept = ["src.process.name", "event.type", "meta", "tgt.process.args"];
+        let projection = Projection::new(kept);
+        for text in [
+            json!({"src.process.name": "cmd.exe", "src.process.pid": 4, "event.type": "x",
+                "meta.event.name": "P", "tgt.process": {"args": ["a"], "name": "n"},
+                "tgt": {"process.args": ["b"]}}),
+            json!({"src": {"process.name": "cmd.exe"}, "event": {"type": "x"},
+                "meta": {"event.name": "P"}, "tgt.process.args.x": 1}),
+        ] {
+            let text = text.to_string();
+            let whole = parse_flat(&text).unwrap();
+            let expected: Vec<(&str, &Value)> = whole
+                .iter()
+                .filter(|(name, _)| {
+                    kept.iter().any(|k| {
+                        name == k || name.strip_prefix(k).is_some_and(|r| r.starts_with('.'))
+                    })
+                })
+                .collect();
+            let record = parse_flat_projected(&text, &projection).unwrap();
+            assert_eq!(record.iter().collect::<Vec<_>>(), expected, "{text}");
         }
     }
 

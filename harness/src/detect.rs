@@ -126,15 +126,15 @@ impl<'r> FormatDetectors<'r> {
         &self.status[column]
     }
 
-    /// The fields a record needs for these detectors, when only EQL rules run on an `ecs`
-    /// stream: what the queries read, the event category, the timestamp and the record id.
-    /// `None` when a Sigma rule runs (its keyword searches read every field) or the format
-    /// goes through a vendor mapping.
+    /// The fields a record needs for these detectors, when only EQL rules run on a stream of
+    /// flat JSON records (`ecs`, `sentinelone`, whose readers flatten the line and nothing
+    /// more): what the queries read, the event category, the timestamp and the record id, in
+    /// the product's own names (through its ECS mapping). `None` when records are read whole.
     pub fn projection(&self) -> Option<detsim_generators::flat_json::Projection> {
         let sigma_runs = self.columns.iter().zip(&self.status).any(|(c, s)| {
             c.language == detsim_generators::model::Language::Sigma && s.is_evaluated()
         });
-        if sigma_runs || self.format != Format::Ecs {
+        if sigma_runs || !matches!(self.format, Format::Ecs | Format::SentinelOne) {
             return None;
         }
         let mut fields: Vec<String> = self
@@ -143,6 +143,10 @@ impl<'r> FormatDetectors<'r> {
             .flat_map(|(_, rule)| rule.query.fields().iter().cloned())
             .collect();
         fields.extend(["event.category", "@timestamp", "event.id"].map(String::from));
+        if let Some(mapping) = ecs::mapping(self.format) {
+            fields = mapping.sources(fields.iter().map(String::as_str));
+        }
+        fields.push(self.format.native_id_field().to_string());
         Some(detsim_generators::flat_json::Projection::new(fields))
     }
 
@@ -333,6 +337,64 @@ fn timestamp(record: &Record, index: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use detsim_generators::skim::Skimmer;
+    use std::path::PathBuf;
+
+    /// EQL rules over records read through the projection fire exactly as over records read
+    /// whole, with the same deciding fields, on every format read through one.
+    #[test]
+    fn projected_records_give_the_verdicts_of_whole_ones() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let (rules, problems) = RuleSet::load(&[
+            root.join("rules/eql"),
+            root.join("tests/fixtures/sequence/cmd-then-whoami.eql"),
+        ]);
+        assert!(problems.is_empty(), "{problems:?}");
+        // The built-in suite: attacks, evasions, near misses and a day of noise.
+        let (scenarios, errors) = crate::suite::scenarios(7);
+        assert!(errors.is_empty());
+        let options = detsim_generators::RenderOptions::default();
+        for format in Format::ALL {
+            let detectors = FormatDetectors::new(&rules, format, None).unwrap();
+            let Some(projection) = detectors.projection() else {
+                assert!(
+                    !matches!(format, Format::Ecs | Format::SentinelOne),
+                    "{format}"
+                );
+                continue;
+            };
+            let mut skimmer = Skimmer::default();
+            let (mut whole, mut projected) = (Vec::new(), Vec::new());
+            let mut line = String::new();
+            for scenario in &scenarios {
+                // The start of each: its chain happens early in most, and it keeps the test quick.
+                for event in crate::sim::Timeline::new(scenario, 7).take(150) {
+                    line.clear();
+                    format.render(&event, &options, &mut line);
+                    let record = format.read(&line).unwrap();
+                    let kept = skimmer.read(line.as_bytes(), &projection).unwrap();
+                    assert!(kept.len() < record.len(), "{format}: fewer fields kept");
+                    whole.push(record);
+                    projected.push(kept);
+                }
+            }
+            let hits = detectors.evaluate(&whole);
+            // Both rules fire, the sequence too.
+            let columns: std::collections::HashSet<usize> = hits.iter().map(|h| h.column).collect();
+            assert_eq!(columns.len(), 2, "{format}: {hits:?}");
+            let projected_hits = detectors.evaluate(&projected);
+            assert!(
+                projected_hits == hits,
+                "{format}: {projected_hits:?}\nagainst {hits:?}"
+            );
+            let ids = |records: &[Record]| -> Vec<Option<String>> {
+                hits.iter()
+                    .map(|h| format.record_id(&records[h.record]))
+                    .collect()
+            };
+            assert_eq!(ids(&projected), ids(&whole), "{format}");
+        }
+    }
 
     #[test]
     fn index_patterns_match_like_elasticsearch() {

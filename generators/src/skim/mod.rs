@@ -156,7 +156,7 @@ impl<'b> Cursor<'b> {
                 None
             };
             let lookup: &[u8] = decoded.as_ref().map_or(raw, |k| k.as_bytes());
-            match level.and_then(|l| l.get(lookup)) {
+            match level.and_then(|l| l.find(lookup)) {
                 None => self.skip_value()?,
                 Some((key, kept)) => {
                     let base = name.len();
@@ -401,6 +401,10 @@ mod tests {
             }),
             json!({}),
             json!({"process": "not an object", "event": {"type": []}}),
+            // Keys holding dots, as SentinelOne writes them, alone and beside nested objects.
+            json!({"process.name": "cmd.exe", "process": {"parent.name": "lsass.exe",
+                "parent": {"args": ["a"]}}, "event.type": ["start"], "host.os.type": "windows",
+                "sig.name": "whole", "host.os": {"x": 1}, "process.parent.args.extra": 1}),
             json!({"process": {"parent": {"args": ["a", 1, null], "name": "x\"y"}},
                 "event": {"type": ["a", ["b"]], "category": "c"}}),
         ];

@@ -137,6 +137,33 @@ impl Mapping {
         })
     }
 
+    /// The vendor fields the mapping reads to produce these ECS fields: their sources and the
+    /// fields their conditions test. An ECS field also asks for the fields under it, and for
+    /// the object holding it, when the mapping produces those.
+    pub fn sources<'a>(&self, ecs_fields: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let wanted: Vec<&str> = ecs_fields.into_iter().collect();
+        let related = |ecs: &str| {
+            wanted.iter().any(|w| {
+                ecs == *w
+                    || ecs
+                        .strip_prefix(w)
+                        .is_some_and(|rest| rest.starts_with('.'))
+                    || w.strip_prefix(ecs)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        };
+        let mut sources: Vec<String> = Vec::new();
+        for field in self.fields.iter().filter(|f| related(&f.ecs)) {
+            if let Source::Fields(names) = &field.source {
+                sources.extend(names.iter().cloned());
+            }
+            sources.extend(field.when.iter().map(|c| c.field.clone()));
+        }
+        sources.sort();
+        sources.dedup();
+        sources
+    }
+
     /// The ECS record of a vendor record.
     pub fn apply(&self, record: &Record) -> Record {
         let mut out = Record::with_capacity(self.fields.len());
