@@ -225,7 +225,7 @@ fn prefix_xor(mut bits: u64) -> u64 {
 }
 
 /// One block's bytes of interest, a bit per byte.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Masks {
     quote: u64,
     backslash: u64,
@@ -233,6 +233,17 @@ struct Masks {
     open: u64,
     /// `}` or `]`.
     close: u64,
+}
+
+impl Masks {
+    /// Adds the bits of part of the block (quotes, backslashes, opening, closing brackets).
+    #[inline(always)]
+    fn add(&mut self, [quote, backslash, open, close]: [u64; 4]) {
+        self.quote |= quote;
+        self.backslash |= backslash;
+        self.open |= open;
+        self.close |= close;
+    }
 }
 
 /// `{` and `[` differ only in bit 0x20, as do `}` and `]`: setting it folds each pair into one.
@@ -243,12 +254,7 @@ fn classify(block: &[u8; 64]) -> Masks {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let mut masks = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
+    let mut masks = Masks::default();
     for lane in 0..4 {
         // SAFETY: SSE2 is part of every x86_64 target, so its instructions are always there;
         // the 16 bytes loaded start at `16 * lane` with `lane < 4`, inside the 64-byte block,
@@ -267,10 +273,7 @@ fn classify(block: &[u8; 64]) -> Masks {
                 u64::from(_mm_movemask_epi8(equal) as u16) << (16 * lane)
             })
         };
-        masks.quote |= quote;
-        masks.backslash |= backslash;
-        masks.open |= open;
-        masks.close |= close;
+        masks.add([quote, backslash, open, close]);
     }
     masks
 }
@@ -284,12 +287,7 @@ fn classify_avx2(block: &[u8; 64]) -> Masks {
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8,
     };
-    let mut masks = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
+    let mut masks = Masks::default();
     for half in 0..2 {
         // SAFETY: the 32 bytes loaded start at `32 * half` with `half < 2`, inside the 64-byte
         // block, and the load has no alignment requirement.
@@ -297,10 +295,13 @@ fn classify_avx2(block: &[u8; 64]) -> Masks {
         let folded = _mm256_or_si256(bytes, _mm256_set1_epi8(FOLD as i8));
         let shift = 32 * half;
         let equal = |v: __m256i, byte: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(byte as i8));
-        masks.quote |= u64::from(_mm256_movemask_epi8(equal(bytes, b'"')) as u32) << shift;
-        masks.backslash |= u64::from(_mm256_movemask_epi8(equal(bytes, b'\\')) as u32) << shift;
-        masks.open |= u64::from(_mm256_movemask_epi8(equal(folded, b'{')) as u32) << shift;
-        masks.close |= u64::from(_mm256_movemask_epi8(equal(folded, b'}')) as u32) << shift;
+        let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32) << shift;
+        masks.add([
+            bits(equal(bytes, b'"')),
+            bits(equal(bytes, b'\\')),
+            bits(equal(folded, b'{')),
+            bits(equal(folded, b'}')),
+        ]);
     }
     masks
 }
@@ -314,12 +315,7 @@ fn classify(block: &[u8; 64]) -> Masks {
 /// check it).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn classify_portable(block: &[u8; 64]) -> Masks {
-    let mut masks = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
+    let mut masks = Masks::default();
     for (chunk_number, chunk) in block.chunks_exact(16).enumerate() {
         let (mut quote, mut backslash, mut open, mut close) = (0u16, 0u16, 0u16, 0u16);
         for (i, &byte) in chunk.iter().enumerate() {
@@ -328,11 +324,9 @@ fn classify_portable(block: &[u8; 64]) -> Masks {
             open |= u16::from(byte | FOLD == b'{') << i;
             close |= u16::from(byte | FOLD == b'}') << i;
         }
-        let shift = 16 * chunk_number;
-        masks.quote |= u64::from(quote) << shift;
-        masks.backslash |= u64::from(backslash) << shift;
-        masks.open |= u64::from(open) << shift;
-        masks.close |= u64::from(close) << shift;
+        masks.add(
+            [quote, backslash, open, close].map(|bits| u64::from(bits) << (16 * chunk_number)),
+        );
     }
     masks
 }
