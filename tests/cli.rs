@@ -192,6 +192,85 @@ fn eval_reports_alerts_and_keeps_reading_after_bad_lines() {
 }
 
 #[test]
+fn explain_shows_each_languages_reasons_on_the_excluded_dllhost_launch() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("ecs.ndjson");
+    let run = detsim(&[
+        "generate",
+        "scenarios/false-positives/dllhost-exclusion.yaml",
+        "--format",
+        "ecs",
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    std::fs::write(&records, &run.stdout).unwrap();
+    // The cmd.exe started by dllhost.exe with the excluded COM class id.
+    let line = text(&run.stdout)
+        .lines()
+        .position(|l| l.contains("/Processid:{CA8C87C1") && l.contains("\"name\":\"cmd.exe\""))
+        .expect("the excluded launch is generated")
+        + 1;
+    let run = detsim(&[
+        "explain",
+        "--rule",
+        "cmd-unusual-parent",
+        "--format",
+        "ecs",
+        "--line",
+        &line.to_string(),
+        path(&records),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = text(&run.stdout);
+    // Sigma has no exclusion and fires; EQL stays quiet, and the clause that decided it is
+    // the `not` around the exclusion, whose two parts both held.
+    let (sigma, eql) = out
+        .split_once("Unusual Parent Process for cmd.exe")
+        .unwrap();
+    assert!(sigma.contains("verdict: fires"), "{out}");
+    assert!(eql.contains("verdict: stays quiet"), "{out}");
+    let clauses: Vec<&str> = eql
+        .lines()
+        .skip_while(|l| !l.contains("clause by clause"))
+        .skip(1)
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(clauses[0], "    false process where (all of):", "{eql}");
+    assert!(
+        clauses.contains(&"    true    process.name : \"cmd.exe\""),
+        "{eql}"
+    );
+    let not = clauses.iter().position(|l| l.ends_with("not:")).unwrap();
+    assert_eq!(clauses[not], "    false   not:", "{eql}");
+    assert_eq!(clauses[not + 1], "    true      all of:", "{eql}");
+    assert_eq!(
+        clauses[not + 3],
+        "    true        process.parent.args : \"/Processid:{CA8C87C1-929D-45BA-94DB-EF8E6CB346AD}\"",
+        "{eql}"
+    );
+
+    // A sequence's verdict rests on several records: the query is shown instead.
+    let run = detsim(&[
+        "explain",
+        "--rule",
+        "cmd-then-whoami",
+        "--rules",
+        "tests/fixtures/sequence/cmd-then-whoami.eql",
+        "--format",
+        "ecs",
+        "--line",
+        &line.to_string(),
+        path(&records),
+    ]);
+    let out = text(&run.stdout);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        out.contains("a sequence: its verdict rests on several records"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_users_pipeline_changes_the_verdict_it_gets_wrong() {
     let pipeline = "tests/fixtures/pipelines/ecs-winlogbeat-sysmon.yml";
     let args = [

@@ -16,6 +16,7 @@ mod compile;
 mod error;
 mod eval;
 mod event;
+mod explain;
 mod functions;
 mod lexer;
 mod lucene;
@@ -29,5 +30,6 @@ mod wildcard;
 
 pub use error::{EqlError, RuleError};
 pub use event::Event;
+pub use explain::Explanation;
 pub use query::{Hit, Query};
 pub use rule::Rule;

@@ -4,6 +4,7 @@ use crate::ast::{Ast, EventFilter, Expr, Pipe, QueryKind, Term};
 use crate::compile::{Compiler, Node};
 use crate::error::EqlError;
 use crate::event::Event;
+use crate::explain::{Clause, Explanation};
 use crate::parser;
 use crate::sample::{SamplePlan, SampleRunner};
 use crate::sequence::{KeyExpr, SeqPlan, SeqRunner, Stage};
@@ -54,6 +55,8 @@ pub struct Query {
     pipes: Vec<Pipe>,
     features: Vec<&'static str>,
     fields: Vec<String>,
+    /// An event query's category and condition clause by clause, for explanations.
+    clauses: Option<(Option<String>, Clause)>,
 }
 
 impl Query {
@@ -84,9 +87,11 @@ impl Query {
             features: &mut features,
             fields: BTreeSet::new(),
         };
+        let mut clauses = None;
         let plan = match kind {
             QueryKind::Event(f) => {
                 c.features.insert("event query");
+                clauses = Some((f.category.clone(), Clause::of(&f.condition)?));
                 Plan::Event(filter(&mut c, &f)?)
             }
             QueryKind::Sequence {
@@ -103,6 +108,40 @@ impl Query {
             pipes,
             features: features.into_iter().collect(),
             fields,
+            clauses,
+        })
+    }
+
+    /// An event query's verdict on one event, clause by clause: the category test, then the
+    /// condition's `and`, `or` and `not` down to each comparison. `None` for sequences and
+    /// samples, whose verdicts rest on several events.
+    pub fn explain(&self, event: &dyn Event) -> Option<Explanation> {
+        let (category, condition) = self.clauses.as_ref()?;
+        let mut children = Vec::new();
+        if let Some(category) = category {
+            let probe = Filter {
+                category: Some(category.clone()),
+                node: Node::Const(true),
+            };
+            children.push(Explanation {
+                clause: format!("event.category includes \"{category}\""),
+                holds: probe.matches(event),
+                children: Vec::new(),
+            });
+        }
+        // A top-level `and` is shown as the rows of the root's `all of`.
+        let condition = condition.explain(event);
+        if matches!(condition.clause.as_str(), "all of:") {
+            children.extend(condition.children);
+        } else {
+            children.push(condition);
+        }
+        let holds = children.iter().all(|c| c.holds);
+        let category = category.as_deref().unwrap_or("any");
+        Some(Explanation {
+            clause: format!("{category} where (all of):"),
+            holds,
+            children,
         })
     }
 

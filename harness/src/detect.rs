@@ -182,6 +182,19 @@ impl<'r> FormatDetectors<'r> {
         }
     }
 
+    /// Why a rule fired or stayed quiet on a record: Sigma's field-by-field explanation, or an
+    /// EQL event query's clause by clause on the record normalised to ECS. `None` for EQL
+    /// sequences and samples, whose verdicts rest on several records.
+    pub fn explain(&self, column: usize, record: &Record) -> Option<String> {
+        if let Some(text) = self.explain_sigma(column, record) {
+            return Some(text);
+        }
+        let rule = self.eql_rule(column)?;
+        let normalised = ecs::normalise(self.format, record);
+        let explanation = rule.query.explain(&EcsEvent(&normalised))?;
+        Some(explanation.render("").trim_end().to_string())
+    }
+
     /// Sigma's field-by-field explanation of a verdict on a record (`None` for EQL rules).
     pub fn explain_sigma(&self, column: usize, record: &Record) -> Option<String> {
         let info = &self.columns[column];
@@ -317,7 +330,7 @@ fn index_matches(pattern: &str, index: &str) -> bool {
 }
 
 /// A record seen through ECS names, for the EQL engine.
-struct EcsEvent<'a>(&'a Record);
+pub struct EcsEvent<'a>(pub &'a Record);
 
 impl detsim_eql::Event for EcsEvent<'_> {
     fn field(&self, name: &str) -> Option<&Value> {

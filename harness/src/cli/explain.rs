@@ -85,9 +85,18 @@ fn explain(detectors: &FormatDetectors, column: usize, rule: &RuleInfo, record: 
             None => out.push_str(&format!("\n    {field} is missing")),
         }
     }
-    out.push_str("\n  query:");
-    for line in eql.query_text.trim().lines() {
-        out.push_str(&format!("\n    {line}"));
+    match eql.query.explain(&crate::detect::EcsEvent(&normalised)) {
+        Some(explanation) => {
+            out.push_str("\n  clause by clause (true or false on this record):\n");
+            out.push_str(explanation.render("    ").trim_end());
+        }
+        // A sequence's verdict rests on several records: show the query.
+        None => {
+            out.push_str("\n  query (a sequence: its verdict rests on several records):");
+            for line in eql.query_text.trim().lines() {
+                out.push_str(&format!("\n    {line}"));
+            }
+        }
     }
     out
 }

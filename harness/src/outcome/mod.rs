@@ -107,7 +107,8 @@ pub struct Failure {
     pub record_id: String,
     /// The fields that decided the verdict, with their values.
     pub fields: Vec<(String, Value)>,
-    /// A field-by-field explanation, where the rule language provides one.
+    /// Why the rule decided as it did: Sigma's field by field, an EQL event query's clause by
+    /// clause (none for sequences).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
 }

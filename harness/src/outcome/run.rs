@@ -240,7 +240,7 @@ fn failure(
         message: explain_failure(fired, verdict),
         record_id: detector.format.native_id(event),
         fields: fields.unwrap_or_default(),
-        explanation: detector.explain_sigma(column, record),
+        explanation: detector.explain(column, record),
     }
 }
 
