@@ -12,6 +12,20 @@ pub(crate) enum CmpOp {
     Ge,
 }
 
+impl CmpOp {
+    /// The operator as EQL writes it.
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Neq => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ArithOp {
     Add,
@@ -19,6 +33,19 @@ pub(crate) enum ArithOp {
     Mul,
     Div,
     Mod,
+}
+
+impl ArithOp {
+    /// The operator as EQL writes it.
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Mod => "%",
+        }
+    }
 }
 
 /// The string-pattern operators: `:`, `like`, `like~`, `regex`, `regex~`.

@@ -160,14 +160,7 @@ impl Compiler<'_> {
     }
 
     fn comparison(&mut self, op: CmpOp, l: &Expr, r: &Expr, pos: Pos) -> Result<Node, EqlError> {
-        self.feature(match op {
-            CmpOp::Eq => "==",
-            CmpOp::Neq => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        });
+        self.feature(op.symbol());
         if l.has_field() && r.has_field() {
             return Err(EqlError::unsupported(
                 pos,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::{self, Write};
 
-use crate::ast::{ArithOp, CmpOp, Expr, MatchKind};
+use crate::ast::{Expr, MatchKind};
 use crate::compile::{Compiler, Node};
 use crate::error::EqlError;
 use crate::event::Event;
@@ -152,17 +152,7 @@ impl fmt::Display for Eql<'_> {
             Expr::Or(l, r) => write!(f, "({} or {})", Eql(l), Eql(r)),
             Expr::Cmp {
                 op, left, right, ..
-            } => {
-                let op = match op {
-                    CmpOp::Eq => "==",
-                    CmpOp::Neq => "!=",
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "<=",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => ">=",
-                };
-                write!(f, "{} {op} {}", Eql(left), Eql(right))
-            }
+            } => write!(f, "{} {} {}", Eql(left), op.symbol(), Eql(right)),
             Expr::In {
                 expr,
                 list: items,
@@ -196,16 +186,7 @@ impl fmt::Display for Eql<'_> {
             }
             Expr::Arith {
                 op, left, right, ..
-            } => {
-                let op = match op {
-                    ArithOp::Add => "+",
-                    ArithOp::Sub => "-",
-                    ArithOp::Mul => "*",
-                    ArithOp::Div => "/",
-                    ArithOp::Mod => "%",
-                };
-                write!(f, "({} {op} {})", Eql(left), Eql(right))
-            }
+            } => write!(f, "({} {} {})", Eql(left), op.symbol(), Eql(right)),
             Expr::Neg(e, _) => write!(f, "-{}", Eql(e)),
             Expr::Call {
                 name,
