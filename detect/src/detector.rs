@@ -209,6 +209,19 @@ impl SigmaDetector {
             .collect()
     }
 
+    /// The record fields the applicable rules read, as the pipeline renamed them and with the
+    /// conditions it added, so a reader may keep only those; `None` when a rule may read any
+    /// field (a keyword search, an item without a field, a field reference).
+    pub fn fields(&self) -> Option<std::collections::BTreeSet<String>> {
+        let mut fields = std::collections::BTreeSet::new();
+        for (_, rule) in self.transformed_rules() {
+            for detection in rule.detection.named.values() {
+                detection_fields(detection, &mut fields)?;
+            }
+        }
+        Some(fields)
+    }
+
     /// The entry of the rule with this key or Sigma id.
     pub(crate) fn entry(&self, name: &str) -> Result<&RuleEntry, DetectError> {
         self.entries
@@ -229,4 +242,38 @@ fn rule_index(attributes: &std::collections::HashMap<String, Value>) -> Option<u
         .get(RULE_INDEX)
         .and_then(Value::as_u64)
         .and_then(|index| usize::try_from(index).ok())
+}
+
+/// Adds the fields a detection reads; `None` when it may read any field.
+fn detection_fields(
+    detection: &rsigma_parser::Detection,
+    fields: &mut std::collections::BTreeSet<String>,
+) -> Option<()> {
+    use rsigma_parser::{Detection, Modifier};
+    match detection {
+        Detection::AllOf(items) => {
+            for item in items {
+                if item.field.has_modifier(Modifier::FieldRef) {
+                    return None;
+                }
+                fields.insert(item.field.name.clone()?);
+            }
+        }
+        Detection::AnyOf(detections) | Detection::And(detections) => {
+            for detection in detections {
+                detection_fields(detection, fields)?;
+            }
+        }
+        Detection::Keywords(_) => return None,
+        // The array is kept whole; the body reads its members.
+        Detection::ArrayMatch { field, .. } => {
+            fields.insert(field.clone());
+        }
+        Detection::Conditional { named, .. } => {
+            for detection in named.values() {
+                detection_fields(detection, fields)?;
+            }
+        }
+    }
+    Some(())
 }

@@ -126,25 +126,30 @@ impl<'r> FormatDetectors<'r> {
         &self.status[column]
     }
 
-    /// The fields a record needs for these detectors, when only EQL rules run on a stream of
-    /// flat JSON records (`ecs`, `sentinelone`, whose readers flatten the line and nothing
-    /// more): what the queries read, the event category, the timestamp and the record id, in
-    /// the product's own names (through its ECS mapping). `None` when records are read whole.
+    /// The fields a record needs for these detectors on a stream of flat JSON records (`ecs`,
+    /// `sentinelone`, whose readers flatten the line and nothing more), in the product's own
+    /// names: what the Sigma rules read (as the pipeline renamed them, gate included); what the
+    /// EQL queries read, with the event category and timestamp, through the product's ECS
+    /// mapping; and the record id. `None` when records must be read whole: another format, or a
+    /// Sigma rule that may read any field.
     pub fn projection(&self) -> Option<detsim_generators::flat_json::Projection> {
-        let sigma_runs = self.columns.iter().zip(&self.status).any(|(c, s)| {
-            c.language == detsim_generators::model::Language::Sigma && s.is_evaluated()
-        });
-        if sigma_runs || !matches!(self.format, Format::Ecs | Format::SentinelOne) {
+        if !matches!(self.format, Format::Ecs | Format::SentinelOne) {
             return None;
         }
-        let mut fields: Vec<String> = self
-            .eql
-            .iter()
-            .flat_map(|(_, rule)| rule.query.fields().iter().cloned())
-            .collect();
-        fields.extend(["event.category", "@timestamp", "event.id"].map(String::from));
-        if let Some(mapping) = ecs::mapping(self.format) {
-            fields = mapping.sources(fields.iter().map(String::as_str));
+        let mut fields: Vec<String> = self.sigma.fields()?.into_iter().collect();
+        if !self.eql.is_empty() {
+            let mut ecs_fields: Vec<String> = self
+                .eql
+                .iter()
+                .flat_map(|(_, rule)| rule.query.fields().iter().cloned())
+                .collect();
+            ecs_fields.extend(["event.category", "@timestamp", "event.id"].map(String::from));
+            match ecs::mapping(self.format) {
+                Some(mapping) => {
+                    fields.extend(mapping.sources(ecs_fields.iter().map(String::as_str)))
+                }
+                None => fields.extend(ecs_fields),
+            }
         }
         fields.push(self.format.native_id_field().to_string());
         Some(detsim_generators::flat_json::Projection::new(fields))
@@ -353,13 +358,13 @@ mod tests {
     use detsim_generators::skim::Skimmer;
     use std::path::PathBuf;
 
-    /// EQL rules over records read through the projection fire exactly as over records read
-    /// whole, with the same deciding fields, on every format read through one.
+    /// Sigma and EQL rules over records read through the projection fire exactly as over
+    /// records read whole, with the same deciding fields, on every format read through one.
     #[test]
     fn projected_records_give_the_verdicts_of_whole_ones() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let (rules, problems) = RuleSet::load(&[
-            root.join("rules/eql"),
+            root.join("rules"),
             root.join("tests/fixtures/sequence/cmd-then-whoami.eql"),
         ]);
         assert!(problems.is_empty(), "{problems:?}");
@@ -392,9 +397,14 @@ mod tests {
                 }
             }
             let hits = detectors.evaluate(&whole);
-            // Both rules fire, the sequence too.
+            // Every rule that applies to the format fires: the EQL rule, the sequence, the Sigma
+            // rules of the format's logsource.
             let columns: std::collections::HashSet<usize> = hits.iter().map(|h| h.column).collect();
-            assert_eq!(columns.len(), 2, "{format}: {hits:?}");
+            let evaluated = (0..detectors.columns().len())
+                .filter(|&c| detectors.status(c).is_evaluated())
+                .count();
+            assert!(evaluated >= 3, "{format}");
+            assert_eq!(columns.len(), evaluated, "{format}: {hits:?}");
             let projected_hits = detectors.evaluate(&projected);
             assert!(
                 projected_hits == hits,
