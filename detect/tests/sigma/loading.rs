@@ -141,3 +141,24 @@ fn explain_walks_every_field() {
         "unknown rule `nope`, expected a rule key or a sigma id of the loaded rules"
     );
 }
+
+#[test]
+fn a_detector_names_the_fields_its_rules_read_through_the_pipeline() {
+    let plain = rule("    sel:\n        Image|endswith: '\\cmd.exe'\n        ParentImage: x\n    condition: sel");
+    let fields = detector(&plain, Format::Ecs).fields().unwrap();
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    // Sigma's names as the Elastic Defend pipeline renames them, and its gate's fields.
+    for field in [
+        "process.executable",
+        "process.parent.executable",
+        "event.category",
+        "event.type",
+    ] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    assert!(!fields.contains(&"Image"), "{fields:?}");
+
+    // A keyword search may match any field: no projection.
+    let keywords = rule("    keywords:\n        - whoami\n    condition: keywords");
+    assert_eq!(detector(&keywords, Format::Ecs).fields(), None);
+}
