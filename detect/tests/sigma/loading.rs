@@ -144,7 +144,9 @@ fn explain_walks_every_field() {
 
 #[test]
 fn a_detector_names_the_fields_its_rules_read_through_the_pipeline() {
-    let plain = rule("    sel:\n        Image|endswith: '\\cmd.exe'\n        ParentImage: x\n    condition: sel");
+    let plain = rule(
+        "    sel:\n        Image|endswith: '\\cmd.exe'\n        ParentImage: x\n    condition: sel",
+    );
     let fields = detector(&plain, Format::Ecs).fields().unwrap();
     let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
     // Sigma's names as the Elastic Defend pipeline renames them, and its gate's fields.
