@@ -265,7 +265,20 @@ fn explain_shows_each_languages_reasons_on_the_excluded_dllhost_launch() {
     let out = text(&run.stdout);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(
-        out.contains("a sequence: its verdict rests on several records"),
+        out.contains("a sequence: its verdict also rests on other records"),
+        "{out}"
+    );
+    // The excluded launch is a cmd.exe start: it passes the first term, not the second.
+    let terms: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" of the sequence: "))
+        .collect();
+    assert_eq!(
+        terms,
+        [
+            "    true  term 1 of the sequence: process where (all of):",
+            "    false term 2 of the sequence: process where (all of):"
+        ],
         "{out}"
     );
 }

@@ -321,11 +321,36 @@ mod tests {
     }
 
     #[test]
-    fn sequences_have_no_single_event_explanation() {
+    fn a_sequence_explains_which_of_its_terms_an_event_passes() {
         let query = Query::parse(
-            "sequence by host.id [process where true] [process where process.name : \"a\"]",
+            "sequence by host.id [process where true] [process where process.name : \"a\"] \
+             until [any where process.name == \"b\"]",
         )
         .unwrap();
-        assert!(query.explain(&event(json!({}))).is_none());
+        let record = event(json!({"event.category": "process", "process.name": "A"}));
+        assert!(query.explain(&record).is_none());
+        let terms = query.explain_terms(&record);
+        let heads: Vec<(&str, bool)> = terms.iter().map(|t| (t.clause.as_str(), t.holds)).collect();
+        assert_eq!(
+            heads,
+            [
+                ("term 1 of the sequence: process where (all of):", true),
+                ("term 2 of the sequence: process where (all of):", true),
+                ("until: any where (all of):", false),
+            ]
+        );
+        assert_eq!(
+            terms[2].children[0].clause,
+            "process.name == \"b\"",
+            "{}",
+            terms[2].render("")
+        );
+        // Event queries have no terms.
+        assert!(
+            Query::parse("any where true")
+                .unwrap()
+                .explain_terms(&record)
+                .is_empty()
+        );
     }
 }

@@ -55,8 +55,9 @@ pub struct Query {
     pipes: Vec<Pipe>,
     features: Vec<&'static str>,
     fields: Vec<String>,
-    /// An event query's category and condition clause by clause, for explanations.
-    clauses: Option<(Option<String>, Clause)>,
+    /// Each event filter's category and condition clause by clause, for explanations: the
+    /// query's own, or each term of a sequence or sample (`until` last), with its label.
+    clauses: Vec<(String, Option<String>, Clause)>,
 }
 
 impl Query {
@@ -87,11 +88,15 @@ impl Query {
             features: &mut features,
             fields: BTreeSet::new(),
         };
-        let mut clauses = None;
+        let mut clauses = Vec::new();
+        let mut explained = |label: String, f: &EventFilter| -> Result<(), EqlError> {
+            clauses.push((label, f.category.clone(), Clause::of(&f.condition)?));
+            Ok(())
+        };
         let plan = match kind {
             QueryKind::Event(f) => {
                 c.features.insert("event query");
-                clauses = Some((f.category.clone(), Clause::of(&f.condition)?));
+                explained(String::new(), &f)?;
                 Plan::Event(filter(&mut c, &f)?)
             }
             QueryKind::Sequence {
@@ -99,8 +104,27 @@ impl Query {
                 maxspan,
                 terms,
                 until,
-            } => Plan::Sequence(sequence(&mut c, &keys, maxspan, &terms, until.as_ref())?),
-            QueryKind::Sample { keys, terms } => Plan::Sample(sample(&mut c, &keys, &terms)?),
+            } => {
+                for (n, term) in terms.iter().enumerate() {
+                    let missing = if term.missing {
+                        ", which must not occur"
+                    } else {
+                        ""
+                    };
+                    let label = format!("term {} of the sequence{missing}: ", n + 1);
+                    explained(label, &term.filter)?;
+                }
+                if let Some(until) = &until {
+                    explained("until: ".into(), &until.filter)?;
+                }
+                Plan::Sequence(sequence(&mut c, &keys, maxspan, &terms, until.as_ref())?)
+            }
+            QueryKind::Sample { keys, terms } => {
+                for (n, term) in terms.iter().enumerate() {
+                    explained(format!("term {} of the sample: ", n + 1), &term.filter)?;
+                }
+                Plan::Sample(sample(&mut c, &keys, &terms)?)
+            }
         };
         let fields = c.fields.into_iter().collect();
         Ok(Query {
@@ -114,35 +138,29 @@ impl Query {
 
     /// An event query's verdict on one event, clause by clause: the category test, then the
     /// condition's `and`, `or` and `not` down to each comparison. `None` for sequences and
-    /// samples, whose verdicts rest on several events.
+    /// samples, whose verdicts rest on several events (see [`Query::explain_terms`]).
     pub fn explain(&self, event: &dyn Event) -> Option<Explanation> {
-        let (category, condition) = self.clauses.as_ref()?;
-        let mut children = Vec::new();
-        if let Some(category) = category {
-            let probe = Filter {
-                category: Some(category.clone()),
-                node: Node::Const(true),
-            };
-            children.push(Explanation {
-                clause: format!("event.category includes \"{category}\""),
-                holds: probe.matches(event),
-                children: Vec::new(),
-            });
+        match (&self.plan, self.clauses.as_slice()) {
+            (Plan::Event(_), [(label, category, condition)]) => {
+                Some(explain_filter(label, category.as_deref(), condition, event))
+            }
+            _ => None,
         }
-        // A top-level `and` is shown as the rows of the root's `all of`.
-        let condition = condition.explain(event);
-        if matches!(condition.clause.as_str(), "all of:") {
-            children.extend(condition.children);
-        } else {
-            children.push(condition);
+    }
+
+    /// For a sequence or sample, which of its terms one event passes, each clause by clause
+    /// (`until` last). Empty for event queries. Whether the sequence fires also rests on the
+    /// other events, their order, `by` keys and `maxspan`, which this does not show.
+    pub fn explain_terms(&self, event: &dyn Event) -> Vec<Explanation> {
+        if matches!(self.plan, Plan::Event(_)) {
+            return Vec::new();
         }
-        let holds = children.iter().all(|c| c.holds);
-        let category = category.as_deref().unwrap_or("any");
-        Some(Explanation {
-            clause: format!("{category} where (all of):"),
-            holds,
-            children,
-        })
+        self.clauses
+            .iter()
+            .map(|(label, category, condition)| {
+                explain_filter(label, category.as_deref(), condition, event)
+            })
+            .collect()
     }
 
     /// True for sequence and sample queries.
@@ -218,6 +236,39 @@ impl Query {
     /// Names of the language features this query uses, sorted (for a census or a lint).
     pub fn features(&self) -> Vec<&'static str> {
         self.features.clone()
+    }
+}
+
+/// One event filter on one event: the category test, then the condition, a top-level `and`
+/// shown as the rows of the filter's own `all of`.
+fn explain_filter(
+    label: &str,
+    category: Option<&str>,
+    condition: &Clause,
+    event: &dyn Event,
+) -> Explanation {
+    let mut children = Vec::new();
+    if let Some(category) = category {
+        let probe = Filter {
+            category: Some(category.to_string()),
+            node: Node::Const(true),
+        };
+        children.push(Explanation {
+            clause: format!("event.category includes \"{category}\""),
+            holds: probe.matches(event),
+            children: Vec::new(),
+        });
+    }
+    let condition = condition.explain(event);
+    if matches!(condition.clause.as_str(), "all of:") {
+        children.extend(condition.children);
+    } else {
+        children.push(condition);
+    }
+    Explanation {
+        clause: format!("{label}{} where (all of):", category.unwrap_or("any")),
+        holds: children.iter().all(|c| c.holds),
+        children,
     }
 }
 

@@ -188,16 +188,26 @@ impl<'r> FormatDetectors<'r> {
     }
 
     /// Why a rule fired or stayed quiet on a record: Sigma's field-by-field explanation, or an
-    /// EQL event query's clause by clause on the record normalised to ECS. `None` for EQL
-    /// sequences and samples, whose verdicts rest on several records.
+    /// EQL event query's clause by clause on the record normalised to ECS; for a sequence or
+    /// sample, which of its terms the record passes, each clause by clause.
     pub fn explain(&self, column: usize, record: &Record) -> Option<String> {
         if let Some(text) = self.explain_sigma(column, record) {
             return Some(text);
         }
         let rule = self.eql_rule(column)?;
         let normalised = ecs::normalise(self.format, record);
-        let explanation = rule.query.explain(&EcsEvent(&normalised))?;
-        Some(explanation.render("").trim_end().to_string())
+        let event = EcsEvent(&normalised);
+        if let Some(explanation) = rule.query.explain(&event) {
+            return Some(explanation.render("").trim_end().to_string());
+        }
+        let mut text = String::from(
+            "a sequence: its verdict also rests on other records, their order, keys and span;\n\
+             this record against each of its terms:\n",
+        );
+        for term in rule.query.explain_terms(&event) {
+            text.push_str(&term.render(""));
+        }
+        Some(text.trim_end().to_string())
     }
 
     /// Sigma's field-by-field explanation of a verdict on a record (`None` for EQL rules).

@@ -73,7 +73,12 @@ fn explain(detectors: &FormatDetectors, column: usize, rule: &RuleInfo, record: 
         rule.key,
         rule.id.as_deref().unwrap_or("no id"),
         rule.title,
-        if fired { "fires" } else { "stays quiet" },
+        match (eql.query.is_sequence(), fired) {
+            (true, _) =>
+                "none on one record (a sequence or sample: `detsim eval` runs it over the stream)",
+            (false, true) => "fires",
+            (false, false) => "stays quiet",
+        },
         match ecs::mapping(detectors.format) {
             Some(mapping) => format!(" (normalised as {} does it)", mapping.integration),
             None => String::new(),
@@ -85,17 +90,16 @@ fn explain(detectors: &FormatDetectors, column: usize, rule: &RuleInfo, record: 
             None => out.push_str(&format!("\n    {field} is missing")),
         }
     }
-    match eql.query.explain(&crate::detect::EcsEvent(&normalised)) {
-        Some(explanation) => {
-            out.push_str("\n  clause by clause (true or false on this record):\n");
-            out.push_str(explanation.render("    ").trim_end());
+    if let Some(explanation) = detectors.explain(column, record) {
+        out.push_str("\n  clause by clause (true or false on this record):");
+        for line in explanation.lines() {
+            out.push_str(&format!("\n    {line}"));
         }
-        // A sequence's verdict rests on several records: show the query.
-        None => {
-            out.push_str("\n  query (a sequence: its verdict rests on several records):");
-            for line in eql.query_text.trim().lines() {
-                out.push_str(&format!("\n    {line}"));
-            }
+    }
+    if eql.query.is_sequence() {
+        out.push_str("\n  query:");
+        for line in eql.query_text.trim().lines() {
+            out.push_str(&format!("\n    {line}"));
         }
     }
     out
