@@ -24,5 +24,5 @@ pub use error::{DetectError, Location, PipelineError, RuleError, RuleErrorKind};
 pub use event::RecordEvent;
 pub use lint::{LintFinding, LintLevel, lint_rule, lint_rules};
 pub use pipeline::{FormatPipeline, TAXONOMY_FIELDS};
-pub use rules::{SigmaRule, find_rule, load_sigma_rules, parse_sigma_rule};
+pub use rules::{SigmaRule, find_rule, load_sigma_rules, names_rule, parse_sigma_rule};
 pub use stream::{AlertLine, EvalSummary, eval_lines, eval_records, eval_stream};

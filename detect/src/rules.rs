@@ -41,12 +41,14 @@ impl SigmaRule {
 
     /// Whether `name` is this rule's key or its Sigma id (ids compare case-insensitively).
     pub fn is_named(&self, name: &str) -> bool {
-        self.key == name
-            || self
-                .id
-                .as_deref()
-                .is_some_and(|id| id.eq_ignore_ascii_case(name))
+        names_rule(name, &self.key, self.id.as_deref())
     }
+}
+
+/// Whether `name` designates the rule with this key and id: the key exactly, or the id (a
+/// UUID, compared without regard to case).
+pub fn names_rule(name: &str, key: &str, id: Option<&str>) -> bool {
+    key == name || id.is_some_and(|id| id.eq_ignore_ascii_case(name))
 }
 
 /// Finds a rule by key or by Sigma id.

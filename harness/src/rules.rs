@@ -30,11 +30,7 @@ pub struct RuleInfo {
 impl RuleInfo {
     /// Whether `name` (from an expectation or the command line) designates this rule.
     pub fn is_named(&self, name: &str) -> bool {
-        self.key == name
-            || self
-                .id
-                .as_deref()
-                .is_some_and(|id| id.eq_ignore_ascii_case(name))
+        detsim_detect::names_rule(name, &self.key, self.id.as_deref())
     }
 
     /// Whether `name` designates this rule or a rule it restates.
