@@ -116,33 +116,36 @@ impl Assembly {
         if self.length + 6 > self.bytes.len() {
             self.flush(out);
         }
-        let hex = b"0123456789abcdef";
-        let escaped: [u8; 6];
-        let sequence: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            _ => {
-                escaped = [
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    hex[usize::from(byte >> 4)],
-                    hex[usize::from(byte & 0xf)],
-                ];
-                &escaped
-            }
-        };
+        let (escaped, length) = escape_sequence(byte);
+        let sequence = &escaped[..length];
         for (index, value) in sequence.iter().enumerate() {
             self.bytes[self.length + index] = *value;
         }
         self.length += sequence.len();
     }
+}
+
+/// The JSON escape of a byte [`needs_escape`] flags, and its length: the short forms
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`) where JSON has one, `\u00XX` otherwise.
+fn escape_sequence(byte: u8) -> ([u8; 6], usize) {
+    let short = match byte {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        0x08 => b'b',
+        0x0c => b'f',
+        _ => {
+            let hex = b"0123456789abcdef";
+            let high = hex[usize::from(byte >> 4)];
+            return (
+                [b'\\', b'u', b'0', b'0', high, hex[usize::from(byte & 0xf)]],
+                6,
+            );
+        }
+    };
+    ([b'\\', short, 0, 0, 0, 0], 2)
 }
 
 pub(crate) fn needs_escape(byte: u8) -> bool {
@@ -229,23 +232,8 @@ pub fn push_words(out: &mut String, text: &str) -> usize {
             count += 1;
         }
         if needs_escape(byte) {
-            let hex = b"0123456789abcdef";
-            let escaped: &[u8] = match byte {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                _ => &[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    hex[usize::from(byte >> 4)],
-                    hex[usize::from(byte & 0xf)],
-                ],
-            };
+            let (sequence, size) = escape_sequence(byte);
+            let escaped = &sequence[..size];
             buffer[length..length + escaped.len()].copy_from_slice(escaped);
             length += escaped.len();
         } else {
