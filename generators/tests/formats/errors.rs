@@ -39,12 +39,7 @@ fn garbage_is_an_error_in_every_format() {
 #[test]
 fn every_truncation_is_an_error() {
     for format in Format::ALL {
-        let mut line = String::new();
-        format.render(
-            &testing::event(),
-            &RenderOptions { envelope: true },
-            &mut line,
-        );
+        let line = enveloped(format);
         let cuts = line
             .char_indices()
             .map(|(at, _)| at)
@@ -166,12 +161,7 @@ fn mutated_records_never_panic() {
         '<', '>', '&', '"', '\'', '{', '}', '[', ']', ':', ',', '\\', '\0', '\n', 'é', ';', '#',
     ];
     for format in Format::ALL {
-        let mut line = String::new();
-        format.render(
-            &testing::event(),
-            &RenderOptions { envelope: true },
-            &mut line,
-        );
+        let line = enveloped(format);
         let original: Vec<char> = line.chars().collect();
         for _ in 0..400 {
             let mut chars = original.clone();
@@ -191,4 +181,15 @@ fn mutated_records_never_panic() {
             let _ = read_lines(format, Cursor::new(mutated)).count();
         }
     }
+}
+
+/// The test event rendered in a format, with its product's envelope where it has one.
+fn enveloped(format: Format) -> String {
+    let mut line = String::new();
+    format.render(
+        &testing::event(),
+        &RenderOptions { envelope: true },
+        &mut line,
+    );
+    line
 }
